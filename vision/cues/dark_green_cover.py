@@ -1,0 +1,256 @@
+"""Cover colour: the measured colour of the launch tube against named paint references.
+
+The tube is found from geometry: a pair of long, nearly parallel edges a tube diameter
+apart (Hough segments on a reduced image) with a uniform interior that differs from its
+surroundings. Its colour (median over the interior, with tape-, marking- and specular
+pixels left out) is compared in CIELAB, after illuminant correction, with named
+references by CIEDE2000 with ``kL = 2`` (lightness down-weighted: shading and dirt change
+lightness more than hue). ``colour`` names the nearest reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..colour import ciede2000, hue_chroma_table, lab_u8_to_float
+from ..normalise import Scene
+from ._shapes import assessability, strip_pixels
+from .base import CueResult, CueState, Region
+
+NAME = "dark_green_cover"
+
+#: Named paint references in CIELAB (D65): (L*, C*, hue angle in degrees), approximating
+#: published swatches: Iranian dark-green canisters, US olive drab (FS 34087 family) and
+#: desert tan (FS 33446 family).
+REFERENCES_LCH: dict[str, tuple[float, float, float]] = {
+    "dark_green": (30.0, 20.0, 150.0),
+    "olive_drab": (38.0, 20.0, 95.0),
+    "tan": (64.0, 22.0, 78.0),
+}
+
+
+def _lch_to_lab(lch: tuple[float, float, float]) -> np.ndarray:
+    l, c, h = lch
+    return np.array([l, c * np.cos(np.radians(h)), c * np.sin(np.radians(h))])
+
+
+@dataclass(frozen=True)
+class DarkGreenCoverParams:
+    """Settings of :func:`detect`.
+
+    Attributes
+    ----------
+    references : tuple of (name, (L*, C*, hue))
+        Named reference colours.
+    target : str
+        The reference that makes the cue present.
+    max_delta_e : float
+        The tube must be within this CIEDE2000 distance (``kL = 2``) of the target.
+    min_tube_length : float
+        Shortest tube, as a fraction of the image's long side.
+    diameter_range : (float, float)
+        Tube diameter as a fraction of the long side.
+    min_aspect : float
+        Tube length / diameter.
+    max_interior_iqr : float
+        Interquartile range of ``L*`` inside the tube (painted tubes are smooth).
+    min_surround_difference : float
+        CIE76 difference between the tube and its surroundings on at least one side.
+    analysis_side : int
+        Long side of the reduced image the edges are searched on.
+    """
+
+    references: tuple[tuple[str, tuple[float, float, float]], ...] = tuple(REFERENCES_LCH.items())
+    target: str = "dark_green"
+    max_delta_e: float = 20.0
+    min_tube_length: float = 0.15
+    diameter_range: tuple[float, float] = (0.015, 0.2)
+    min_aspect: float = 2.5
+    max_interior_iqr: float = 18.0
+    min_surround_difference: float = 8.0
+    analysis_side: int = 400
+
+    def __post_init__(self) -> None:
+        names = [n for n, _ in self.references]
+        if self.target not in names:
+            raise ValueError(f"target must be one of the reference names {names}, got {self.target!r}")
+        object.__setattr__(self, "references", tuple((str(n), tuple(float(v) for v in lch)) for n, lch in self.references))
+
+
+def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams(), limit: int = 3) -> list[dict]:
+    """Tube-like strips: long parallel edge pairs with a uniform interior.
+
+    Returns
+    -------
+    list of dict
+        Best first; each has ``centre`` and ``axis`` (working pixels, unit vector),
+        ``length``, ``diameter``, ``lab`` (median CIELAB), ``iqr_L``, ``surround_difference``,
+        ``score``.
+    """
+    lab = scene.lab
+    factor = 1
+    small = lab
+    while max(small.shape[:2]) > params.analysis_side:
+        small = cv2.pyrDown(small)
+        factor *= 2
+    light = cv2.GaussianBlur(small[..., 0], (3, 3), 0)
+    edges = cv2.Canny(light, 20, 50)
+    long_side = max(small.shape[:2])
+    segments = cv2.HoughLinesP(
+        edges, 1, np.pi / 180, threshold=20, minLineLength=int(params.min_tube_length * long_side * 0.6), maxLineGap=6
+    )
+    if segments is None:
+        return []
+    seg = np.asarray(segments).reshape(-1, 4).astype(np.float64)
+    lengths = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+    seg, lengths = seg[np.argsort(-lengths)][:40], np.sort(lengths)[::-1][:40]
+    angles = np.arctan2(seg[:, 3] - seg[:, 1], seg[:, 2] - seg[:, 0]) % np.pi
+    dmin, dmax = params.diameter_range[0] * long_side, params.diameter_range[1] * long_side
+    # Pair tests for all segment pairs at once: parallel, a tube diameter apart, overlapping.
+    u_all = np.stack([np.cos(angles), np.sin(angles)], -1)
+    v_all = np.stack([-u_all[:, 1], u_all[:, 0]], -1)
+    p0, p1 = seg[:, :2], seg[:, 2:]
+    mid = (p0 + p1) / 2.0
+    a_idx, b_idx = np.triu_indices(len(seg), 1)
+    dtheta = np.abs(angles[a_idx] - angles[b_idx])
+    dtheta = np.minimum(dtheta, np.pi - dtheta)
+    u_a, v_a, origin = u_all[a_idx], v_all[a_idx], p0[a_idx]
+    dist = np.einsum("ni,ni->n", mid[b_idx] - origin, v_a)
+    ta0 = np.zeros(len(a_idx))
+    ta1 = np.einsum("ni,ni->n", p1[a_idx] - origin, u_a)
+    tb0 = np.einsum("ni,ni->n", p0[b_idx] - origin, u_a)
+    tb1 = np.einsum("ni,ni->n", p1[b_idx] - origin, u_a)
+    lo = np.maximum(np.minimum(ta0, ta1), np.minimum(tb0, tb1))
+    hi = np.minimum(np.maximum(ta0, ta1), np.maximum(tb0, tb1))
+    overlap = hi - lo
+    ok = (
+        (dtheta <= np.radians(5.0))
+        & (np.abs(dist) >= max(dmin, 3.0))
+        & (np.abs(dist) <= dmax)
+        & (overlap >= params.min_tube_length * long_side)
+        & (overlap >= params.min_aspect * np.abs(dist))
+    )
+    tubes = []
+    for n in np.flatnonzero(ok)[np.argsort(-overlap[ok])][:30]:
+        u, v = u_all[a_idx[n]], v_all[a_idx[n]]
+        length, diameter = float(overlap[n]), abs(float(dist[n]))
+        centre = origin[n] + u * float(lo[n] + hi[n]) / 2.0 + v * float(dist[n]) / 2.0
+        inner = strip_pixels(small, centre, u, length / 2.0 * 0.9, diameter * 0.3)
+        if len(inner) < 8:
+            continue
+        inner_lab = lab_u8_to_float(inner)
+        q25, q75 = np.percentile(inner_lab[:, 0], [25, 75])
+        if q75 - q25 > params.max_interior_iqr:
+            continue
+        med = np.median(inner_lab, axis=0)
+        surround = []
+        for sign in (-1.0, 1.0):
+            ring = strip_pixels(small, centre + sign * v * diameter * 0.85, u, length / 2.0 * 0.9, diameter * 0.2)
+            if len(ring) >= 4:
+                surround.append(float(np.linalg.norm(np.median(lab_u8_to_float(ring), axis=0) - med)))
+        contrast = max(surround, default=0.0)
+        if contrast < params.min_surround_difference:
+            continue
+        score = float(length / long_side * min(1.0, contrast / 25.0) * (1.0 - (q75 - q25) / (2 * params.max_interior_iqr)))
+        tubes.append(
+            {
+                "centre": centre * factor,
+                "axis": u,
+                "length": length * factor,
+                "diameter": diameter * factor,
+                "lab": med,
+                "iqr_L": float(q75 - q25),
+                "surround_difference": contrast,
+                "score": score,
+            }
+        )
+    tubes.sort(key=lambda t: -t["score"])
+    return tubes[:limit]
+
+
+def _tube_colour(scene: Scene, tube: dict) -> tuple[np.ndarray, int]:
+    """Median CIELAB of the tube's paint at working resolution, leaving out tape,
+    yellow markings, stencils and specular highlights."""
+    px = strip_pixels(scene.lab, tube["centre"], tube["axis"], tube["length"] / 2.0 * 0.9, tube["diameter"] * 0.3)
+    if len(px) == 0:
+        return tube["lab"], 0
+    ab = (px[:, 1].astype(np.uint16) << 8) | px[:, 2]
+    marking = hue_chroma_table(105.0, 175.0, 30.0)[ab] | hue_chroma_table(62.0, 112.0, 36.0)[ab]
+    lab = lab_u8_to_float(px[~marking]) if (~marking).sum() >= 4 else lab_u8_to_float(px)
+    keep = lab[:, 0] < 88.0
+    if keep.sum() >= 4:
+        lab = lab[keep]
+    return np.median(lab, axis=0), int(len(lab))
+
+
+def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) -> CueResult:
+    """Measure the launch tube's colour and name the nearest reference.
+
+    Parameters
+    ----------
+    scene : Scene
+    params : DarkGreenCoverParams
+
+    Returns
+    -------
+    CueResult
+        ``present`` when the nearest reference is ``params.target`` within
+        ``max_delta_e``; ``not_assessable`` when no tube is found or it is too dark or
+        bright to judge; field ``colour`` names the nearest reference.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vision.normalise import normalise
+    >>> img = np.full((300, 400, 3), (170, 160, 150), np.uint8)
+    >>> img[130:170, 40:360] = (38, 72, 50)   # a dark-green tube
+    >>> r = detect(normalise(img))
+    >>> r.state.value, r.fields["colour"]
+    ('present', 'dark_green')
+    """
+    reason = assessability(scene, min_side=48)
+    if reason:
+        return CueResult.not_assessable(NAME, reason, fields={"colour": None})
+    tubes = find_tubes(scene, params)
+    if not tubes:
+        return CueResult.not_assessable(NAME, "no launch tube found", fields={"colour": None})
+    tube = tubes[0]
+    colour, n = _tube_colour(scene, tube)
+    if colour[0] < 8.0:
+        return CueResult.not_assessable(NAME, "tube too dark to judge its colour", fields={"colour": None})
+    if colour[0] > 92.0:
+        return CueResult.not_assessable(NAME, "tube overexposed", fields={"colour": None})
+    names = [n_ for n_, _ in params.references]
+    refs = np.array([_lch_to_lab(lch) for _, lch in params.references])
+    dist = ciede2000(colour[None, :], refs, kL=2.0)
+    nearest = names[int(np.argmin(dist))]
+    t = names.index(params.target)
+    d_target = float(dist[t])
+    d_other = float(np.min(np.delete(dist, t)))
+    similarity = d_other / (d_target + d_other + 1e-9)
+    present = nearest == params.target and d_target <= params.max_delta_e
+    score = similarity if present else min(similarity, 0.49)
+    c = tube["centre"]
+    u = tube["axis"]
+    v = np.array([-u[1], u[0]])
+    corners = np.array([c + su * tube["length"] / 2 * u + sv * tube["diameter"] / 2 * v for su in (-1, 1) for sv in (-1, 1)])
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    box = scene.box_to_original(max(x0, 0), max(y0, 0), x1 - max(x0, 0), y1 - max(y0, 0))
+    chroma = float(np.hypot(colour[1], colour[2]))
+    measurements = {
+        "lab": colour,
+        "lch": [float(colour[0]), chroma, float(np.degrees(np.arctan2(colour[2], colour[1])) % 360.0)],
+        "delta_e2000": dict(zip(names, dist.tolist())),
+        "tube_length_px": float(tube["length"] * scene.working_pixel_size),
+        "tube_diameter_px": float(tube["diameter"] * scene.working_pixel_size),
+        "tube_iqr_L": tube["iqr_L"],
+        "tube_surround_difference": tube["surround_difference"],
+        "pixels": n,
+    }
+    region = Region(tuple(box), float(score), f"tube: {nearest.replace('_', ' ')}")
+    state = CueState.PRESENT if present else CueState.ABSENT
+    return CueResult(NAME, state, float(score), (region,), measurements, fields={"colour": nearest})

@@ -1,0 +1,243 @@
+"""Green security-seal tape: a saturated, uniform green band crossing a darker tube.
+
+Physics and geometry, not colour memorisation:
+
+1. *Colour*: a bright green in CIELAB (hue sector around 140 deg, high chroma, high
+   lightness) after illuminant correction. Foliage, tarps and signs pass this step too.
+2. *Shape*: a tape is a band with straight edges: its pixels fill their minimum-area
+   rectangle (leaves are ellipses, area ratio ~0.785), and its colour is uniform.
+3. *Context*: the band crosses a tube, so along the tube axis it is flanked on *both*
+   sides by the same, darker, uniform surface (the tube) that is not tape-coloured.
+   Either rectangle axis may be the tube axis; the better-supported one is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..colour import hue_chroma_table
+from ..normalise import Scene
+from ._shapes import assessability, blobs, l_threshold, lab_of, strip_pixels, strip_stats
+from .base import CueResult, CueState, Region
+
+NAME = "green_seal_tape"
+
+
+@dataclass(frozen=True)
+class GreenSealTapeParams:
+    """Settings of :func:`detect`.
+
+    Attributes
+    ----------
+    hue_range : (float, float)
+        CIELAB hue sector of the tape green, degrees (yellow-green to blue-green).
+    min_chroma, min_lightness : float
+        The tape is a saturated, light green (``C*``, ``L*``).
+    min_area : int
+        Smallest band, working pixels.
+    max_area_fraction : float
+        Largest band as a fraction of the working image (tarps and signs are bigger).
+    min_rectangularity : float
+        Band pixels / minimum-area-rectangle area; an ellipse gives 0.785.
+    min_flank_contrast : float
+        How much lighter (``L*``) the tape must be than the tube on both sides.
+    max_flank_difference : float
+        CIE76 difference allowed between the two flanks (both are the same tube).
+    max_flank_iqr : float
+        Interquartile range of ``L*`` allowed within a flank (a tube is smooth, foliage is not).
+    max_flank_tape_fraction : float
+        Flanks must not themselves be tape-coloured.
+    min_tube_edge : float
+        CIE76 difference between the tube beside the tape and what lies just outside the
+        tube's edges (the tube has edges where the tape ends; a leaf in shadow does not).
+    min_side : int
+        Working images with a shorter side are not assessable.
+    """
+
+    hue_range: tuple[float, float] = (115.0, 175.0)
+    min_chroma: float = 30.0
+    min_lightness: float = 38.0
+    min_area: int = 16
+    max_area_fraction: float = 0.03
+    min_rectangularity: float = 0.72
+    min_flank_contrast: float = 7.0
+    max_flank_difference: float = 22.0
+    max_flank_iqr: float = 16.0
+    max_flank_tape_fraction: float = 0.2
+    min_tube_edge: float = 8.0
+    min_side: int = 48
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.max_area_fraction <= 1.0:
+            raise ValueError(f"max_area_fraction must be in (0, 1], got {self.max_area_fraction!r}")
+        if self.min_area < 1:
+            raise ValueError(f"min_area must be >= 1, got {self.min_area!r}")
+
+
+def _soft(value: float, zero: float, one: float) -> float:
+    """0 at ``zero``, 1 at ``one``, linear between, clipped."""
+    return float(np.clip((value - zero) / (one - zero), 0.0, 1.0))
+
+
+def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) -> CueResult:
+    """Find green security-seal tape across a tube.
+
+    Parameters
+    ----------
+    scene : Scene
+        Normalised photo (:func:`vision.normalise.normalise`).
+    params : GreenSealTapeParams
+
+    Returns
+    -------
+    CueResult
+        ``present`` with one region per tape found; measurements give the tape's CIELAB
+        colour, area fraction, rectangularity, elongation and the flank (tube) colour.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vision.normalise import normalise
+    >>> img = np.full((120, 200, 3), 150, np.uint8)
+    >>> img[50:70, :] = (40, 60, 40)          # a dark tube along x
+    >>> img[50:70, 90:100] = (40, 200, 70)    # a green tape across it
+    >>> detect(normalise(img)).state.value
+    'present'
+    """
+    reason = assessability(scene, min_side=params.min_side)
+    if reason:
+        return CueResult.not_assessable(NAME, reason)
+    lab = scene.lab
+    h, w = scene.shape
+    table = hue_chroma_table(params.hue_range[0], params.hue_range[1], params.min_chroma)
+    mask = table[scene.ab] & (scene.lightness >= l_threshold(params.min_lightness))
+    mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    found = blobs(mask, min_area=params.min_area, max_area=int(params.max_area_fraction * h * w))
+
+    candidates = []
+    order = np.argsort(-found.area)[:40]
+    for i in order:
+        cand = _assess_band(scene, found, int(i), mask, params)
+        if cand is not None:
+            candidates.append(cand)
+
+    measurements: dict = {"candidates": len(found), "mask_fraction": float(mask.mean())}
+    good = [c for c in candidates if c["passes"]]
+    if not good:
+        best = max(candidates, key=lambda c: c["partial"], default=None)
+        score = 0.45 * best["partial"] if best else 0.0
+        if best:
+            measurements["best_rejected"] = {k: v for k, v in best.items() if k not in ("passes", "box", "index")}
+        return CueResult(NAME, CueState.ABSENT, score, (), measurements)
+
+    good.sort(key=lambda c: -c["quality"])
+    regions = tuple(
+        Region(tuple(scene.box_to_original(*c["box"])), 0.5 + 0.5 * c["quality"], "green seal tape") for c in good[:5]
+    )
+    top = good[0]
+    measurements.update({k: v for k, v in top.items() if k not in ("passes", "box", "partial", "index")})
+    measurements["area_fraction"] = float(found.area[top["index"]] / (h * w))
+    return CueResult(NAME, CueState.PRESENT, 0.5 + 0.5 * top["quality"], regions, measurements)
+
+
+def _flank(scene: Scene, mask: np.ndarray, centre: np.ndarray, axis: np.ndarray, half_len: float, diameter: float) -> dict | None:
+    """Colour of the tube beside the tape, and how much its two edges stand out."""
+    across = np.array([-axis[1], axis[0]])
+    stats = strip_stats(strip_pixels(scene.lab, centre, axis, half_len, 0.35 * diameter))
+    if stats is None:
+        return None
+    in_mask = strip_pixels(mask[..., None], centre, axis, half_len, 0.35 * diameter)
+    stats["tape_fraction"] = float(in_mask.mean()) if len(in_mask) else 1.0
+    edge = 0.0
+    for side in (-1.0, 1.0):
+        outside = strip_stats(strip_pixels(scene.lab, centre + side * (0.5 * diameter + 0.2 * diameter + 1.5) * across, axis, half_len, 0.12 * diameter + 1.0))
+        if outside is not None:
+            edge = max(edge, float(np.linalg.norm(lab_of(outside) - lab_of(stats))))
+    stats["edge"] = edge
+    return stats
+
+
+def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSealTapeParams) -> dict | None:
+    """Shape and flank tests for one green component; ``None`` if it cannot be a band at all."""
+    x, y, bw, bh = (int(v) for v in found.box[i])
+    comp = (found.labels[y : y + bh, x : x + bw] == found.ids[i]).astype(np.uint8)
+    contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(max(contours, key=cv2.contourArea))
+    # Contour points are pixel centres: the pixels' own rectangle is one pixel larger.
+    rw, rh = rw + 1.0, rh + 1.0
+    rect_fill = float(min(found.area[i] / (rw * rh), 1.0))
+    base = {"index": i, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill}
+    if rect_fill < params.min_rectangularity or min(rw, rh) < 2.0:
+        return {**base, "partial": 0.0}
+    pixels = scene.lab[y : y + bh, x : x + bw][comp.astype(bool)]
+    tape = strip_stats(pixels)
+    if tape is None:
+        return None
+    ab = pixels[:, 1:].astype(np.float64) - 128.0
+    chroma = float(np.hypot(tape["a"], tape["b"]))
+    ab_spread = float(np.sqrt(ab.var(axis=0).sum()))
+    theta = np.radians(angle)
+    axis_w = np.array([np.cos(theta), np.sin(theta)])
+    axis_h = np.array([-np.sin(theta), np.cos(theta)])
+    centre = np.array([cx + x, cy + y])
+
+    best = None
+    # Try each rectangle axis as the tube axis: the tape's width runs along it,
+    # the tube's visible diameter across it.
+    for tube_axis, tape_width, diameter in ((axis_w, rw, rh), (axis_h, rh, rw)):
+        if not 0.5 <= diameter / tape_width <= 10.0 or diameter < 3.0:
+            continue
+        flank_len = max(3.0, 0.6 * min(diameter, 3 * tape_width))
+        offset = tape_width / 2.0 + 1.5 + flank_len / 2.0
+        flanks = [_flank(scene, mask, centre + sign * offset * tube_axis, tube_axis, flank_len / 2.0, diameter) for sign in (-1.0, 1.0)]
+        if any(f is None for f in flanks):
+            continue
+        contrast = tape["L"] - max(f["L"] for f in flanks)
+        flank_diff = float(np.linalg.norm(lab_of(flanks[0]) - lab_of(flanks[1])))
+        flank_iqr = max(f["L_iqr"] for f in flanks)
+        flank_tape = max(f["tape_fraction"] for f in flanks)
+        edge = min(f["edge"] for f in flanks)
+        gates = [
+            contrast >= params.min_flank_contrast,
+            flank_diff <= params.max_flank_difference,
+            flank_iqr <= params.max_flank_iqr,
+            flank_tape <= params.max_flank_tape_fraction,
+            ab_spread <= 0.45 * chroma,
+            edge >= params.min_tube_edge,
+        ]
+        quality = float(
+            np.mean(
+                [
+                    _soft(rect_fill, params.min_rectangularity, 0.92),
+                    _soft(contrast, params.min_flank_contrast, params.min_flank_contrast + 25.0),
+                    1.0 - _soft(flank_diff, 5.0, params.max_flank_difference),
+                    1.0 - _soft(flank_iqr, 4.0, params.max_flank_iqr),
+                    _soft(chroma, params.min_chroma, params.min_chroma + 30.0),
+                    _soft(edge, params.min_tube_edge, params.min_tube_edge + 20.0),
+                ]
+            )
+        )
+        cand = {
+            **base,
+            "passes": all(gates),
+            "partial": float(np.mean(gates)),
+            "quality": quality,
+            "lab": [tape["L"], tape["a"], tape["b"]],
+            "chroma": chroma,
+            "elongation": float(max(diameter, tape_width) / min(diameter, tape_width)),
+            "flank_contrast_L": float(contrast),
+            "flank_difference": flank_diff,
+            "flank_iqr_L": float(flank_iqr),
+            "tube_edge_difference": edge,
+            "tube_lab": [float(np.mean([f[k] for f in flanks])) for k in ("L", "a", "b")],
+            "tube_axis_deg": float(np.degrees(np.arctan2(tube_axis[1], tube_axis[0])) % 180.0),
+        }
+        key = (cand["passes"], cand["quality"] if cand["passes"] else cand["partial"])
+        if best is None or key > (best["passes"], best["quality"] if best["passes"] else best["partial"]):
+            best = cand
+    return best if best is not None else {**base, "partial": 0.0}

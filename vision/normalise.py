@@ -1,0 +1,209 @@
+"""Normalisation: working resolution and illuminant correction, producing a :class:`Scene`.
+
+A :class:`Scene` is what every cue detector reads: the photo at a bounded working
+resolution, colour-corrected, in 8-bit CIELAB, plus the scale that maps working
+pixels back to original pixels exactly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import cv2
+import numpy as np
+
+from .colour import L_SCALE, ab_index, rgb_to_lab_u8
+from .io import as_rgb_uint8
+
+__all__ = ["NormaliseParams", "Scene", "estimate_illuminant", "normalise", "to_working_resolution"]
+
+
+@dataclass(frozen=True)
+class NormaliseParams:
+    """Settings of the normalisation stage.
+
+    Attributes
+    ----------
+    max_side : int
+        Longest side of the working image. The photo is reduced by the smallest *integer*
+        factor that fits (area averaging, so thin coloured marks keep their colour).
+    correct_illuminant : bool
+        Apply :func:`estimate_illuminant`'s gains.
+    max_gain : float
+        Per-channel correction gains are clipped to ``[1/max_gain, max_gain]`` so a scene
+        dominated by one colour (foliage, sand) is not pushed into its complement.
+    """
+
+    max_side: int = 1024
+    correct_illuminant: bool = True
+    max_gain: float = 1.6
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.max_side, int) or self.max_side < 64:
+            raise ValueError(f"max_side must be an int >= 64, got {self.max_side!r}")
+        if not self.max_gain >= 1.0:
+            raise ValueError(f"max_gain must be >= 1, got {self.max_gain!r}")
+
+
+def to_working_resolution(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, float, float]:
+    """Reduce by the smallest integer factor so the long side fits ``max_side``.
+
+    Returns
+    -------
+    work : (h, w, 3) uint8 ndarray
+    scale_x, scale_y : float
+        Original pixels per working pixel along x and y (multiply working coordinates).
+
+    Examples
+    --------
+    >>> work, sx, sy = to_working_resolution(np.zeros((960, 1280, 3), np.uint8), 1024)
+    >>> work.shape, sx, sy
+    ((480, 640, 3), 2.0, 2.0)
+    """
+    height, width = rgb.shape[:2]
+    factor = max(1, math.ceil(max(height, width) / max_side))
+    if factor == 1:
+        return rgb, 1.0, 1.0
+    w, h = max(1, round(width / factor)), max(1, round(height / factor))
+    work = cv2.resize(rgb, (w, h), interpolation=cv2.INTER_AREA)
+    return work, width / w, height / h
+
+
+def estimate_illuminant(rgb: np.ndarray, *, iterations: int = 3, max_gain: float = 1.6) -> np.ndarray:
+    """Estimate per-channel gains that make the scene's illuminant neutral.
+
+    Grey-edge hypothesis (van de Weijer, Gevers and Gijsenij 2007): the Minkowski
+    (p = 6) mean of image *derivatives* is achromatic. Derivatives ignore large flat
+    areas of one colour better than grey-world does. The estimate is then refined on
+    edges of pixels that look near-neutral after the current correction, so foliage and
+    painted surfaces do not pull it. Diagonal (per-channel) casts are removed exactly,
+    up to clipping and the gain limit.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 ndarray
+    iterations : int
+        Refinement passes on near-neutral pixels.
+    max_gain : float
+        Gains are clipped to ``[1/max_gain, max_gain]``.
+
+    Returns
+    -------
+    gains : (3,) float ndarray
+        Multiply R, G, B by these; their geometric mean is 1 (exposure is kept).
+    """
+    small = rgb
+    while max(small.shape[:2]) > 200:
+        small = cv2.pyrDown(small)
+    img = small.astype(np.float32)
+    gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
+    grad2 = (gx * gx + gy * gy).reshape(-1, 3)
+    grad6 = grad2 * grad2 * grad2  # |gradient| ** 6: the Minkowski norm's p
+    r, g, b = (img[..., c].ravel() for c in range(3))
+    brightest = np.maximum(np.maximum(r, g), b)
+    darkest = np.minimum(np.minimum(r, g), b)
+    usable = (brightest < 250) & (darkest > 5)
+    gains = np.ones(3)
+    weights = usable
+    for _ in range(iterations + 1):
+        count = np.count_nonzero(weights)
+        if count < 50:
+            break
+        e = (weights.astype(np.float32) @ grad6 / count).astype(np.float64) ** (1.0 / 6.0) + 1e-6
+        gains = e.mean() / e
+        gains = np.clip(gains / np.exp(np.mean(np.log(gains))), 1.0 / max_gain, max_gain)
+        cr, cg, cb = r * gains[0], g * gains[1], b * gains[2]
+        spread = np.maximum(np.maximum(cr, cg), cb) - np.minimum(np.minimum(cr, cg), cb)
+        weights = usable & (spread < 0.25 * (cr + cg + cb + 1e-6))
+    return gains
+
+
+class Scene:
+    """A photo prepared for the cue detectors.
+
+    Parameters
+    ----------
+    rgb : (H, W, 3) uint8 ndarray
+        The original photo.
+    params : NormaliseParams
+
+    Attributes
+    ----------
+    original_size : (int, int)
+        ``(width, height)`` of the original photo.
+    work : (h, w, 3) uint8 ndarray
+        Illuminant-corrected working image.
+    scale_x, scale_y : float
+        Original pixels per working pixel.
+    gains : (3,) ndarray
+        Illuminant correction applied.
+    """
+
+    def __init__(self, rgb: np.ndarray, params: NormaliseParams = NormaliseParams()) -> None:
+        rgb = as_rgb_uint8(rgb)
+        self.params = params
+        self.original_size = (int(rgb.shape[1]), int(rgb.shape[0]))
+        work, self.scale_x, self.scale_y = to_working_resolution(rgb, params.max_side)
+        if params.correct_illuminant:
+            self.gains = estimate_illuminant(work, max_gain=params.max_gain)
+            work = cv2.multiply(work, tuple(float(g) for g in self.gains) + (0.0,), dtype=cv2.CV_8U)
+        else:
+            self.gains = np.ones(3)
+        self.work = work
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """``(h, w)`` of the working image."""
+        return self.work.shape[:2]
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        """8-bit OpenCV Lab of the working image, ``(h, w, 3) uint8``."""
+        return rgb_to_lab_u8(self.work)
+
+    @cached_property
+    def lightness(self) -> np.ndarray:
+        """8-bit lightness channel (``L* * 255/100``), ``(h, w) uint8``."""
+        return np.ascontiguousarray(self.lab[..., 0])
+
+    @cached_property
+    def ab(self) -> np.ndarray:
+        """Flat ``(a, b)`` table index of every pixel, ``(h, w) uint16``."""
+        return ab_index(self.lab)
+
+    @cached_property
+    def exposure(self) -> dict[str, float]:
+        """Fractions of clipped-bright and crushed-dark pixels, and the median L*."""
+        light = self.lightness
+        hist = cv2.calcHist([light], [0], None, [256], [0, 256]).ravel()
+        total = float(hist.sum())
+        cdf = np.cumsum(hist) / total
+        return {
+            "overexposed_fraction": float(hist[int(97 * L_SCALE):].sum() / total),
+            "underexposed_fraction": float(hist[: int(4 * L_SCALE) + 1].sum() / total),
+            "median_lightness": float(np.searchsorted(cdf, 0.5) / L_SCALE),
+        }
+
+    def box_to_original(self, x: float, y: float, w: float, h: float) -> list[int]:
+        """Map a working-image box to original pixels, clipped to the photo."""
+        width, height = self.original_size
+        x0 = int(math.floor(x * self.scale_x))
+        y0 = int(math.floor(y * self.scale_y))
+        x1 = int(math.ceil((x + w) * self.scale_x))
+        y1 = int(math.ceil((y + h) * self.scale_y))
+        x0, y0 = min(max(x0, 0), width - 1), min(max(y0, 0), height - 1)
+        x1, y1 = min(max(x1, x0 + 1), width), min(max(y1, y0 + 1), height)
+        return [x0, y0, x1 - x0, y1 - y0]
+
+    @property
+    def working_pixel_size(self) -> float:
+        """Original pixels per working pixel (geometric mean of both axes)."""
+        return math.sqrt(self.scale_x * self.scale_y)
+
+
+def normalise(rgb: np.ndarray, params: NormaliseParams = NormaliseParams()) -> Scene:
+    """Build the :class:`Scene` for a photo (see :class:`Scene`)."""
+    return Scene(rgb, params)
