@@ -32,13 +32,14 @@ class NormaliseParams:
     correct_illuminant : bool
         Apply :func:`estimate_illuminant`'s gains.
     max_gain : float
-        Per-channel correction gains are clipped to ``[1/max_gain, max_gain]`` so a scene
-        dominated by one colour (foliage, sand) is not pushed into its complement.
+        Per-channel correction gains are clipped to ``[1/max_gain, max_gain]`` (about a
+        +-20 % cast) so a scene dominated by one colour (foliage, sand, brick) is not
+        pushed into its complement.
     """
 
     max_side: int = 1024
     correct_illuminant: bool = True
-    max_gain: float = 1.6
+    max_gain: float = 1.25
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_side, int) or self.max_side < 64:
@@ -71,11 +72,11 @@ def to_working_resolution(rgb: np.ndarray, max_side: int) -> tuple[np.ndarray, f
     return work, width / w, height / h
 
 
-def estimate_illuminant(rgb: np.ndarray, *, iterations: int = 3, max_gain: float = 1.6) -> np.ndarray:
+def estimate_illuminant(rgb: np.ndarray, *, iterations: int = 3, max_gain: float = 1.25) -> np.ndarray:
     """Estimate per-channel gains that make the scene's illuminant neutral.
 
     Grey-edge hypothesis (van de Weijer, Gevers and Gijsenij 2007): the Minkowski
-    (p = 6) mean of image *derivatives* is achromatic. Derivatives ignore large flat
+    (p = 2) mean of image *derivatives* is achromatic. Derivatives ignore large flat
     areas of one colour better than grey-world does. The estimate is then refined on
     edges of pixels that look near-neutral after the current correction, so foliage and
     painted surfaces do not pull it. Diagonal (per-channel) casts are removed exactly,
@@ -87,7 +88,9 @@ def estimate_illuminant(rgb: np.ndarray, *, iterations: int = 3, max_gain: float
     iterations : int
         Refinement passes on near-neutral pixels.
     max_gain : float
-        Gains are clipped to ``[1/max_gain, max_gain]``.
+        Gains are clipped to ``[1/max_gain, max_gain]``: the default 1.25 undoes casts of
+        about +-20 % per channel (filters, auto white balance) and no more, so a scene that
+        simply *is* warm or green (coffee, foliage, brick) is not pushed into its complement.
 
     Returns
     -------
@@ -100,8 +103,7 @@ def estimate_illuminant(rgb: np.ndarray, *, iterations: int = 3, max_gain: float
     img = small.astype(np.float32)
     gx = cv2.Sobel(img, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(img, cv2.CV_32F, 0, 1, ksize=3)
-    grad2 = (gx * gx + gy * gy).reshape(-1, 3)
-    grad6 = grad2 * grad2 * grad2  # |gradient| ** 6: the Minkowski norm's p
+    grad2 = (gx * gx + gy * gy).reshape(-1, 3)  # |gradient| ** 2: the Minkowski norm's p
     r, g, b = (img[..., c].ravel() for c in range(3))
     brightest = np.maximum(np.maximum(r, g), b)
     darkest = np.minimum(np.minimum(r, g), b)
@@ -112,7 +114,7 @@ def estimate_illuminant(rgb: np.ndarray, *, iterations: int = 3, max_gain: float
         count = np.count_nonzero(weights)
         if count < 50:
             break
-        e = (weights.astype(np.float32) @ grad6 / count).astype(np.float64) ** (1.0 / 6.0) + 1e-6
+        e = np.sqrt((weights.astype(np.float32) @ grad2 / count).astype(np.float64)) + 1e-6
         gains = e.mean() / e
         gains = np.clip(gains / np.exp(np.mean(np.log(gains))), 1.0 / max_gain, max_gain)
         cr, cg, cb = r * gains[0], g * gains[1], b * gains[2]

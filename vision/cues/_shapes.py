@@ -57,24 +57,32 @@ def blobs(mask: np.ndarray, *, min_area: int, max_area: int, seeds: np.ndarray |
     """Components of a uint8/bool ``mask`` with ``min_area <= area <= max_area``.
 
     With ``seeds``, keep only components containing at least one seed pixel (hysteresis).
-    Moments are computed for all components at once with ``bincount`` over mask pixels.
+    Labelling runs on the bounding box of the mask's pixels (cue masks are sparse), and
+    moments for all components at once with ``bincount`` over mask pixels.
     """
     mask8 = mask.astype(np.uint8, copy=False)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask8, connectivity=8)
+    labels = np.zeros(mask8.shape, np.int32)
+    x, y, w, h = cv2.boundingRect(mask8)
+    if w == 0 or h == 0:
+        return Blobs(labels, np.zeros(0, int), np.zeros(0), np.zeros((0, 4)), np.zeros((0, 2)), np.zeros((0, 2, 2)))
+    n, crop_labels, stats, _ = cv2.connectedComponentsWithStats(mask8[y : y + h, x : x + w], connectivity=8)
+    labels[y : y + h, x : x + w] = crop_labels
+    stats = stats.astype(np.float64)
+    stats[:, 0] += x
+    stats[:, 1] += y
     area_all = stats[:, cv2.CC_STAT_AREA]
     keep = (area_all >= min_area) & (area_all <= max_area)
     keep[0] = False
     if seeds is not None and keep.any():
-        seeded = np.bincount(labels[seeds.astype(bool)], minlength=n) > 0
+        seeded = np.bincount(crop_labels[seeds[y : y + h, x : x + w].astype(bool)], minlength=n) > 0
         keep &= seeded
     ids = np.flatnonzero(keep)
     if ids.size == 0:
-        empty = np.zeros((0,))
-        return Blobs(labels, ids, empty, np.zeros((0, 4)), np.zeros((0, 2)), np.zeros((0, 2, 2)))
-    ys, xs = np.nonzero(mask8)
-    lab_ids = labels[ys, xs]
-    xs = xs.astype(np.float64)
-    ys = ys.astype(np.float64)
+        return Blobs(labels, ids, np.zeros(0), np.zeros((0, 4)), np.zeros((0, 2)), np.zeros((0, 2, 2)))
+    ys, xs = np.nonzero(mask8[y : y + h, x : x + w])
+    lab_ids = crop_labels[ys, xs]
+    xs = xs.astype(np.float64) + x
+    ys = ys.astype(np.float64) + y
     cnt = np.bincount(lab_ids, minlength=n).astype(np.float64)
     sx = np.bincount(lab_ids, xs, n)
     sy = np.bincount(lab_ids, ys, n)
@@ -87,8 +95,7 @@ def blobs(mask: np.ndarray, *, min_area: int, max_area: int, seeds: np.ndarray |
     vyy = syy[ids] / c - my * my
     vxy = sxy[ids] / c - mx * my
     cov = np.stack([np.stack([vxx, vxy], -1), np.stack([vxy, vyy], -1)], -2)
-    box = stats[ids, :4].astype(np.float64)
-    return Blobs(labels, ids, c, box, np.stack([mx, my], -1), cov)
+    return Blobs(labels, ids, c, stats[ids, :4], np.stack([mx, my], -1), cov)
 
 
 def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np.ndarray:
@@ -113,18 +120,69 @@ def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np
     return lab[y0:y1, x0:x1][m.astype(bool)]
 
 
+def oriented_patch(image: np.ndarray, centre, axis, length: float, width: float) -> np.ndarray:
+    """Resample the rectangle ``centre``, ``length`` along unit ``axis`` by ``width`` across it.
+
+    Returns an array whose rows run *across* the axis and columns *along* it (bilinear,
+    edges replicated), so ``patch.mean(axis=1)`` is the profile across the axis.
+    """
+    axis = np.asarray(axis, dtype=np.float64)
+    across = np.array([-axis[1], axis[0]])
+    cols, rows = max(int(round(length)), 1), max(int(round(width)), 1)
+    origin = np.asarray(centre, dtype=np.float64) - axis * (cols - 1) / 2.0 - across * (rows - 1) / 2.0
+    matrix = np.array([[axis[0], across[0], origin[0]], [axis[1], across[1], origin[1]]], np.float32)
+    return cv2.warpAffine(image, matrix, (cols, rows), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+
+
+def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: float) -> float:
+    """How clearly a tube about ``diameter`` wide, running along ``axis``, shows both edges.
+
+    The mean CIELAB profile across the axis is searched on each side for its strongest
+    step between ``0.35`` and ``1.1`` diameters from the centre (shading and glints inside
+    the tube are nearer the centre). Both edges must be found at similar distances (the
+    band is centred on the tube). Returns the weaker edge's CIE76 step, 0 when the edges
+    are lopsided.
+    """
+    half_width = 1.15 * diameter + 2.0
+    patch = oriented_patch(lab, centre, axis, max(length, 2.0), 2.0 * half_width).astype(np.float32)
+    profile = patch.mean(axis=1)
+    profile[:, 0] /= 2.55  # 8-bit lightness to L*
+    rows = profile.shape[0]
+    middle = (rows - 1) / 2.0
+    k = max(1, int(round(0.06 * diameter)))
+    if rows <= 2 * k + 2:
+        return 0.0
+    steps = np.linalg.norm(profile[2 * k :] - profile[: -2 * k], axis=1)  # step centred at i + k
+    offset = np.arange(steps.size) + k - middle
+    distance = np.abs(offset)
+    window = (distance >= 0.35 * diameter) & (distance <= 1.1 * diameter)
+    found = []
+    for side in (offset < 0, offset > 0):
+        sel = window & side
+        if not sel.any():
+            return 0.0
+        best = int(np.argmax(np.where(sel, steps, -1.0)))
+        found.append((float(steps[best]), float(distance[best])))
+    (s1, d1), (s2, d2) = found
+    if abs(d1 - d2) > 0.35 * max(d1, d2):
+        return 0.0
+    return min(s1, s2)
+
+
 def strip_stats(pixels: np.ndarray) -> dict[str, float] | None:
-    """Median CIELAB and lightness spread of 8-bit Lab pixels, or ``None`` when too few."""
+    """Median CIELAB and interquartile spreads (lightness; the larger of a*, b*) of 8-bit Lab
+    pixels, or ``None`` when too few."""
     if len(pixels) < 4:
         return None
     lab = lab_u8_to_float(pixels)
-    med = np.median(lab, axis=0)
-    q25, q75 = np.percentile(lab[:, 0], [25, 75])
+    q25, med, q75 = np.percentile(lab, [25, 50, 75], axis=0)
+    iqr = q75 - q25
     return {
         "L": float(med[0]),
         "a": float(med[1]),
         "b": float(med[2]),
-        "L_iqr": float(q75 - q25),
+        "L_iqr": float(iqr[0]),
+        "ab_iqr": float(max(iqr[1], iqr[2])),
         "n": int(len(pixels)),
     }
 

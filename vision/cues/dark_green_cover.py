@@ -55,8 +55,10 @@ class DarkGreenCoverParams:
         Tube diameter as a fraction of the long side.
     min_aspect : float
         Tube length / diameter.
-    max_interior_iqr : float
-        Interquartile range of ``L*`` inside the tube (painted tubes are smooth).
+    paint_tolerance, min_paint_fraction : float
+        At least ``min_paint_fraction`` of the tube's interior must lie within
+        ``paint_tolerance`` (CIE76, lightness at half weight for shading) of its median
+        colour: one paint, with room for tape, markings and glints.
     min_surround_difference : float
         CIE76 difference between the tube and its surroundings on at least one side.
     analysis_side : int
@@ -66,10 +68,11 @@ class DarkGreenCoverParams:
     references: tuple[tuple[str, tuple[float, float, float]], ...] = tuple(REFERENCES_LCH.items())
     target: str = "dark_green"
     max_delta_e: float = 20.0
-    min_tube_length: float = 0.15
+    min_tube_length: float = 0.12
     diameter_range: tuple[float, float] = (0.015, 0.2)
     min_aspect: float = 2.5
-    max_interior_iqr: float = 18.0
+    paint_tolerance: float = 12.0
+    min_paint_fraction: float = 0.45
     min_surround_difference: float = 8.0
     analysis_side: int = 400
 
@@ -87,7 +90,7 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
     -------
     list of dict
         Best first; each has ``centre`` and ``axis`` (working pixels, unit vector),
-        ``length``, ``diameter``, ``lab`` (median CIELAB), ``iqr_L``, ``surround_difference``,
+        ``length``, ``diameter``, ``lab`` (median CIELAB), ``paint_fraction``, ``surround_difference``,
         ``score``.
     """
     lab = scene.lab
@@ -100,7 +103,7 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
     edges = cv2.Canny(light, 20, 50)
     long_side = max(small.shape[:2])
     segments = cv2.HoughLinesP(
-        edges, 1, np.pi / 180, threshold=20, minLineLength=int(params.min_tube_length * long_side * 0.6), maxLineGap=6
+        edges, 1, np.pi / 180, threshold=20, minLineLength=int(params.min_tube_length * long_side * 0.6), maxLineGap=10
     )
     if segments is None:
         return []
@@ -142,10 +145,12 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
         if len(inner) < 8:
             continue
         inner_lab = lab_u8_to_float(inner)
-        q25, q75 = np.percentile(inner_lab[:, 0], [25, 75])
-        if q75 - q25 > params.max_interior_iqr:
-            continue
         med = np.median(inner_lab, axis=0)
+        # Mostly one paint: markings, tape and glints may cover part of the tube.
+        close = np.linalg.norm((inner_lab - med) * [0.5, 1.0, 1.0], axis=1) <= params.paint_tolerance
+        uniformity = float(close.mean())
+        if uniformity < params.min_paint_fraction:
+            continue
         surround = []
         for sign in (-1.0, 1.0):
             ring = strip_pixels(small, centre + sign * v * diameter * 0.85, u, length / 2.0 * 0.9, diameter * 0.2)
@@ -154,7 +159,8 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
         contrast = max(surround, default=0.0)
         if contrast < params.min_surround_difference:
             continue
-        score = float(length / long_side * min(1.0, contrast / 25.0) * (1.0 - (q75 - q25) / (2 * params.max_interior_iqr)))
+        size = min(1.0, diameter / (0.04 * long_side))
+        score = float(length / long_side * size * min(1.0, contrast / 25.0) * uniformity)
         tubes.append(
             {
                 "centre": centre * factor,
@@ -162,7 +168,7 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
                 "length": length * factor,
                 "diameter": diameter * factor,
                 "lab": med,
-                "iqr_L": float(q75 - q25),
+                "paint_fraction": uniformity,
                 "surround_difference": contrast,
                 "score": score,
             }
@@ -247,7 +253,7 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
         "delta_e2000": dict(zip(names, dist.tolist())),
         "tube_length_px": float(tube["length"] * scene.working_pixel_size),
         "tube_diameter_px": float(tube["diameter"] * scene.working_pixel_size),
-        "tube_iqr_L": tube["iqr_L"],
+        "tube_paint_fraction": tube["paint_fraction"],
         "tube_surround_difference": tube["surround_difference"],
         "pixels": n,
     }

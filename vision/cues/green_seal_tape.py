@@ -20,7 +20,7 @@ import numpy as np
 
 from ..colour import hue_chroma_table
 from ..normalise import Scene
-from ._shapes import assessability, blobs, l_threshold, lab_of, strip_pixels, strip_stats
+from ._shapes import assessability, blobs, edge_pair_strength, l_threshold, lab_of, strip_pixels, strip_stats
 from .base import CueResult, CueState, Region
 
 NAME = "green_seal_tape"
@@ -46,28 +46,37 @@ class GreenSealTapeParams:
         How much lighter (``L*``) the tape must be than the tube on both sides.
     max_flank_difference : float
         CIE76 difference allowed between the two flanks (both are the same tube).
-    max_flank_iqr : float
-        Interquartile range of ``L*`` allowed within a flank (a tube is smooth, foliage is not).
+    max_flank_chroma_iqr : float
+        Interquartile range of ``a*`` and ``b*`` allowed within a flank: paint is one colour
+        (its lightness varies with the cylinder's shading), foliage is not.
+    min_tube_extent : float
+        Diameters of tube (the flank's colour, uniform, with edges) along the axis, both sides
+        of the tape together, that count as full evidence of a tube.
     max_flank_tape_fraction : float
         Flanks must not themselves be tape-coloured.
     min_tube_edge : float
-        CIE76 difference between the tube beside the tape and what lies just outside the
-        tube's edges (the tube has edges where the tape ends; a leaf in shadow does not).
+        CIE76 step of the tube's two edges beside the tape (found at matching distances
+        either side) that counts as full evidence of a tube; a leaf in shadow has none.
+    min_quality : float
+        Mean of the soft tests (rectangularity, chroma, flank contrast, flank similarity,
+        flank uniformity, tube edges, tube extent) needed to call the band a tape.
     min_side : int
         Working images with a shorter side are not assessable.
     """
 
-    hue_range: tuple[float, float] = (115.0, 175.0)
+    hue_range: tuple[float, float] = (120.0, 175.0)
     min_chroma: float = 30.0
     min_lightness: float = 38.0
     min_area: int = 16
     max_area_fraction: float = 0.03
     min_rectangularity: float = 0.72
-    min_flank_contrast: float = 7.0
-    max_flank_difference: float = 22.0
-    max_flank_iqr: float = 16.0
+    min_flank_contrast: float = 5.0
+    max_flank_difference: float = 25.0
+    max_flank_chroma_iqr: float = 16.0
+    min_tube_extent: float = 2.0
+    min_quality: float = 0.62
     max_flank_tape_fraction: float = 0.2
-    min_tube_edge: float = 8.0
+    min_tube_edge: float = 20.0
     min_side: int = 48
 
     def __post_init__(self) -> None:
@@ -144,20 +153,43 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
 
 
 def _flank(scene: Scene, mask: np.ndarray, centre: np.ndarray, axis: np.ndarray, half_len: float, diameter: float) -> dict | None:
-    """Colour of the tube beside the tape, and how much its two edges stand out."""
-    across = np.array([-axis[1], axis[0]])
+    """Colour of the tube beside the tape, and the strength of the tube's two edges there
+    (they must lie where the tape's ends are: the tape covers the tube's diameter)."""
     stats = strip_stats(strip_pixels(scene.lab, centre, axis, half_len, 0.35 * diameter))
     if stats is None:
         return None
     in_mask = strip_pixels(mask[..., None], centre, axis, half_len, 0.35 * diameter)
     stats["tape_fraction"] = float(in_mask.mean()) if len(in_mask) else 1.0
-    edge = 0.0
-    for side in (-1.0, 1.0):
-        outside = strip_stats(strip_pixels(scene.lab, centre + side * (0.5 * diameter + 0.2 * diameter + 1.5) * across, axis, half_len, 0.12 * diameter + 1.0))
-        if outside is not None:
-            edge = max(edge, float(np.linalg.norm(lab_of(outside) - lab_of(stats))))
-    stats["edge"] = edge
+    stats["edge"] = edge_pair_strength(scene.lab, centre, axis, 2.0 * half_len, diameter)
     return stats
+
+
+def _tube_extent(scene, mask, centre, axis, start: float, step: float, diameter: float, near: list[dict], params) -> float:
+    """How far (in diameters) the tube continues beyond the near flanks, both sides together.
+
+    Walks outwards in flank-sized steps while the strip keeps the near flank's colour, its
+    chroma uniformity and its edges.
+    """
+    length = 2.0 * step
+    for sign, ref in zip((-1.0, 1.0), near):
+        misses = 0
+        for k in range(1, 6):
+            f = _flank(scene, mask, centre + sign * (start + k * step) * axis, axis, step / 2.0, diameter)
+            if f is None:
+                break
+            if (
+                np.linalg.norm(lab_of(f) - lab_of(ref)) > params.max_flank_difference
+                or f["ab_iqr"] > params.max_flank_chroma_iqr
+                or f["edge"] < params.min_tube_edge
+                or f["tape_fraction"] > params.max_flank_tape_fraction
+            ):
+                misses += 1  # one step may cross a stencil or a strap; two end the tube
+                if misses > 1:
+                    break
+                continue
+            length += step * (1 + misses)
+            misses = 0
+    return length / diameter
 
 
 def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSealTapeParams) -> dict | None:
@@ -167,10 +199,14 @@ def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSea
     contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
-    (cx, cy), (rw, rh), angle = cv2.minAreaRect(max(contours, key=cv2.contourArea))
+    outline = max(contours, key=cv2.contourArea)
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(outline)
     # Contour points are pixel centres: the pixels' own rectangle is one pixel larger.
     rw, rh = rw + 1.0, rh + 1.0
-    rect_fill = float(min(found.area[i] / (rw * rh), 1.0))
+    # Holes (a printed logo, a specular glint) belong to the band's shape.
+    filled = np.zeros_like(comp)
+    cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
+    rect_fill = float(min(np.count_nonzero(filled) / (rw * rh), 1.0))
     base = {"index": i, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill}
     if rect_fill < params.min_rectangularity or min(rw, rh) < 2.0:
         return {**base, "partial": 0.0}
@@ -199,29 +235,34 @@ def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSea
             continue
         contrast = tape["L"] - max(f["L"] for f in flanks)
         flank_diff = float(np.linalg.norm(lab_of(flanks[0]) - lab_of(flanks[1])))
-        flank_iqr = max(f["L_iqr"] for f in flanks)
+        flank_iqr = max(f["ab_iqr"] for f in flanks)
         flank_tape = max(f["tape_fraction"] for f in flanks)
         edge = min(f["edge"] for f in flanks)
+        extent = 0.0
         gates = [
             contrast >= params.min_flank_contrast,
             flank_diff <= params.max_flank_difference,
-            flank_iqr <= params.max_flank_iqr,
             flank_tape <= params.max_flank_tape_fraction,
             ab_spread <= 0.45 * chroma,
-            edge >= params.min_tube_edge,
         ]
+        if all(gates):
+            extent = _tube_extent(scene, mask, centre, tube_axis, offset, flank_len, diameter, flanks, params)
+        # Each line of evidence scores 0..1 over a physically plausible range; the band is
+        # a tape when, on balance, it looks like one (no single soft test is decisive).
         quality = float(
             np.mean(
                 [
                     _soft(rect_fill, params.min_rectangularity, 0.92),
-                    _soft(contrast, params.min_flank_contrast, params.min_flank_contrast + 25.0),
+                    _soft(chroma, params.min_chroma, params.min_chroma + 25.0),
+                    _soft(contrast, params.min_flank_contrast, params.min_flank_contrast + 20.0),
                     1.0 - _soft(flank_diff, 5.0, params.max_flank_difference),
-                    1.0 - _soft(flank_iqr, 4.0, params.max_flank_iqr),
-                    _soft(chroma, params.min_chroma, params.min_chroma + 30.0),
-                    _soft(edge, params.min_tube_edge, params.min_tube_edge + 20.0),
+                    1.0 - _soft(flank_iqr, 5.0, params.max_flank_chroma_iqr),
+                    _soft(edge, 0.0, params.min_tube_edge),
+                    _soft(extent, 0.0, params.min_tube_extent),
                 ]
             )
         )
+        gates.append(quality >= params.min_quality)
         cand = {
             **base,
             "passes": all(gates),
@@ -232,8 +273,9 @@ def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSea
             "elongation": float(max(diameter, tape_width) / min(diameter, tape_width)),
             "flank_contrast_L": float(contrast),
             "flank_difference": flank_diff,
-            "flank_iqr_L": float(flank_iqr),
+            "flank_chroma_iqr": float(flank_iqr),
             "tube_edge_difference": edge,
+            "tube_extent_diameters": float(extent),
             "tube_lab": [float(np.mean([f[k] for f in flanks])) for k in ("L", "a", "b")],
             "tube_axis_deg": float(np.degrees(np.arctan2(tube_axis[1], tube_axis[0])) % 180.0),
         }

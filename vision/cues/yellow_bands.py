@@ -8,9 +8,11 @@ short along it, with gaps of the same order. The detector:
 2. looks for *triples* of similar blobs whose centres are collinear and evenly spaced,
    whose extent along the chain is short relative to the spacing, whose long axes (when
    they have one) cross the chain, and whose gaps are darker and not yellow (the leg);
-3. rejects chains that continue with a fourth band (hazard stripes) and triples inside a
-   dense field of yellow blobs (flowers), and components that are dashes along the chain
-   (road markings) or too large (signs).
+3. rejects chains that continue with a fourth band (hazard stripes) and components that
+   are dashes along the chain
+   (road markings) or too large (signs);
+4. keeps the best disjoint groups (one per leg), and drops a group that sits in a field of
+   other yellow blobs (flowers, a yellow-textured surface), the other legs' bands aside.
 
 ``count`` is the number of bands in the best group (3 for the pattern, 2 or 1 when only
 part of it is found); ``groups`` is the number of legs showing a full group of three.
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..colour import hue_chroma_table
+from ..colour import hue_chroma_table, lab_u8_to_float
 from ..normalise import Scene
 from ._shapes import Blobs, assessability, blobs, l_threshold
 from .base import CueResult, CueState, Region
@@ -58,7 +60,7 @@ class YellowBandsParams:
     max_dash_ratio : float
         Band length along the chain / width across it; above this it is a dash, not a band.
     min_gap_contrast : float
-        Gaps (leg) must be this much darker (``L*``) than the bands.
+        The leg between bands must differ this much (CIE76) from the bands' colour.
     max_neighbours : int
         More other yellow blobs than this around a triple means a field (flowers, gravel).
     min_yellow_share : float
@@ -70,9 +72,9 @@ class YellowBandsParams:
         Working images with a shorter side are not assessable.
     """
 
-    hue_range: tuple[float, float] = (62.0, 112.0)
-    seed_chroma: float = 36.0
-    grow_chroma: float = 22.0
+    hue_range: tuple[float, float] = (62.0, 118.0)
+    seed_chroma: float = 42.0
+    grow_chroma: float = 32.0
     min_lightness: float = 35.0
     min_area: int = 4
     max_area_fraction: float = 0.004
@@ -81,7 +83,7 @@ class YellowBandsParams:
     max_spacing_irregularity: float = 0.3
     max_area_ratio: float = 3.5
     max_dash_ratio: float = 2.2
-    min_gap_contrast: float = 12.0
+    min_gap_contrast: float = 15.0
     max_neighbours: int = 6
     min_yellow_share: float = 0.6
     max_pair_blobs: int = 60
@@ -143,6 +145,7 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
         if used.isdisjoint(t["members"]):
             groups.append(t)
             used.update(t["members"])
+    groups = [g for g in groups if _in_context(found, g, frozenset(used) - set(g["members"]), params)]
     if groups:
         best = groups[0]
         score = min(1.0, 0.6 + 0.3 * best["quality"] + 0.05 * (len(groups) - 1))
@@ -226,7 +229,7 @@ def _triples(scene: Scene, found: Blobs, params: YellowBandsParams) -> list[dict
     crossing = np.ones(a.size, bool)
     for m in (a, b, c):
         cos = np.abs(np.einsum("ni,ni->n", axes[m], u))
-        crossing &= (elongation[m] < 1.6) | (cos <= np.cos(np.radians(55.0)))
+        crossing &= (elongation[m] < 1.6) | (cos <= np.cos(np.radians(65.0))) | (cos >= np.cos(np.radians(25.0)))
     lo, hi = params.spacing_to_length
     ratio = mean_d / along.mean(axis=1)
     ok = (
@@ -262,8 +265,8 @@ def _chain_geometry(found: Blobs, members: list[int], params: YellowBandsParams)
         return None  # dashes along the line (road markings), not bands round a leg
     for m in members:
         axis, elongation = found.principal(m)
-        if elongation >= 1.6 and abs(float(axis @ u)) > np.cos(np.radians(55.0)):
-            return None  # elongated blob not crossing the chain (diagonal hazard stripes)
+        if elongation >= 1.6 and np.cos(np.radians(65.0)) < abs(float(axis @ u)) < np.cos(np.radians(25.0)):
+            return None  # elongated blob oblique to the chain (diagonal hazard stripes)
     spacing = np.hypot(*np.diff(centres, axis=0).T)
     ratio = float(spacing.mean() / along.mean())
     lo, hi = params.spacing_to_length
@@ -275,35 +278,41 @@ def _chain_geometry(found: Blobs, members: list[int], params: YellowBandsParams)
 
 
 def _gap_contrast(scene: Scene, found: Blobs, members: list[int]) -> float:
-    """Band lightness minus the brightest gap's lightness (L*), sampled between neighbours."""
-    light = scene.lightness
-    h, w = light.shape
-    band_l = []
+    """Smallest CIE76 difference between the bands' colour and the leg between them.
+
+    The gaps are sampled at the midpoints between neighbouring bands; a gap that is itself
+    part of the bands (one band split in two) gives a large negative value.
+    """
+    lab = scene.lab
+    h, w = lab.shape[:2]
+    band_px = []
     for m in members:
         x, y, bw, bh = (int(t) for t in found.box[m])
         sel = found.labels[y : y + bh, x : x + bw] == found.ids[m]
-        band_l.append(float(np.median(light[y : y + bh, x : x + bw][sel])))
-    gaps = []
+        band_px.append(lab[y : y + bh, x : x + bw][sel])
+    band = np.median(lab_u8_to_float(np.concatenate(band_px)), axis=0)
+    worst = np.inf
     for a, b in zip(members[:-1], members[1:]):
         mid = (found.centre[a] + found.centre[b]) / 2.0
         r = max(1, int(0.12 * np.hypot(*(found.centre[b] - found.centre[a]))))
         x, y = int(round(mid[0])), int(round(mid[1]))
-        patch = light[max(y - r, 0) : min(y + r + 1, h), max(x - r, 0) : min(x + r + 1, w)]
-        label_patch = found.labels[max(y - r, 0) : min(y + r + 1, h), max(x - r, 0) : min(x + r + 1, w)]
-        if patch.size == 0 or np.isin(label_patch, found.ids[members]).mean() > 0.3:
+        win = (slice(max(y - r, 0), min(y + r + 1, h)), slice(max(x - r, 0), min(x + r + 1, w)))
+        patch = lab[win].reshape(-1, 3)
+        if patch.size == 0 or np.isin(found.labels[win], found.ids[members]).mean() > 0.3:
             return -100.0
-        gaps.append(float(np.median(patch)))
-    return (min(band_l) - max(gaps)) / 2.55
+        worst = min(worst, float(np.linalg.norm(np.median(lab_u8_to_float(patch), axis=0) - band)))
+    return worst
 
 
-def _crowding(found: Blobs, members: list[int], radius: float) -> int:
-    """Other blobs within ``radius`` of the group's centre."""
+def _crowding(found: Blobs, members: list[int], radius: float, exclude: frozenset[int] = frozenset()) -> int:
+    """Other blobs within ``radius`` of the group's centre (``exclude``: bands of other legs)."""
     centre = found.centre[members].mean(axis=0)
-    dist = np.hypot(*(found.centre - centre).T)
-    return int((dist <= radius).sum()) - len(members)
+    near = np.hypot(*(found.centre - centre).T) <= radius
+    near[list(set(members) | exclude)] = False
+    return int(near.sum())
 
 
-def _yellow_share(found: Blobs, members: list[int], chain_len: float) -> float:
+def _yellow_share(found: Blobs, members: list[int], chain_len: float, exclude: frozenset[int] = frozenset()) -> float:
     """Share of the yellow pixels near the group that belong to the group's bands.
 
     Bands on a leg are the only yellow around them; a textured yellow surface (a cup rim,
@@ -313,8 +322,19 @@ def _yellow_share(found: Blobs, members: list[int], chain_len: float) -> float:
     x1, y1 = (found.box[members, :2] + found.box[members, 2:]).max(axis=0) + chain_len
     h, w = found.labels.shape
     window = found.labels[int(max(y0, 0)) : int(min(y1, h)), int(max(x0, 0)) : int(min(x1, w))]
-    yellow = int(np.count_nonzero(window))
-    return float(found.area[members].sum() / yellow) if yellow else 0.0
+    yellow = float(np.count_nonzero(window))
+    if exclude:
+        yellow -= float(np.isin(window, found.ids[sorted(exclude)]).sum())
+    return float(found.area[members].sum() / yellow) if yellow > 0 else 0.0
+
+
+def _in_context(found: Blobs, group: dict, other_bands: frozenset[int], params: YellowBandsParams) -> bool:
+    """A group must be the only yellow around it, apart from the bands of other legs."""
+    members = group["members"]
+    chain_len = float(np.hypot(*(found.centre[members[-1]] - found.centre[members[0]])))
+    group["neighbours"] = _crowding(found, members, 2.0 * chain_len, other_bands)
+    group["yellow_share"] = _yellow_share(found, members, chain_len, other_bands)
+    return group["neighbours"] <= params.max_neighbours and group["yellow_share"] >= params.min_yellow_share
 
 
 def _continues(found: Blobs, members: list[int], geometry: dict) -> bool:
@@ -350,13 +370,6 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
         return None
     if _continues(found, members, geometry):
         return None
-    chain_len = float(spacing.sum())
-    crowd = _crowding(found, members, 2.0 * chain_len)
-    if crowd > params.max_neighbours:
-        return None
-    share = _yellow_share(found, members, chain_len)
-    if share < params.min_yellow_share:
-        return None
     contrast = _gap_contrast(scene, found, members)
     if contrast < params.min_gap_contrast:
         return None
@@ -366,7 +379,6 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
                 1.0 - _soft(irregularity, 0.05, params.max_spacing_irregularity),
                 _soft(contrast, params.min_gap_contrast, params.min_gap_contrast + 25.0),
                 1.0 - _soft(areas.max() / areas.min(), 1.3, params.max_area_ratio),
-                1.0 - _soft(crowd, 0, params.max_neighbours + 1),
             ]
         )
     )
@@ -378,8 +390,7 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
         "spacing_to_band_length": geometry["ratio"],
         "band_length_px": float(geometry["along"].mean() * scene.working_pixel_size),
         "band_width_px": float(geometry["across"].mean() * scene.working_pixel_size),
-        "gap_contrast_L": contrast,
-        "neighbours": crowd,
+        "gap_colour_difference": contrast,
         "leg_angle_deg": float(np.degrees(np.arctan2(geometry["u"][1], geometry["u"][0])) % 180.0),
     }
 
@@ -403,6 +414,6 @@ def _best_pair(scene: Scene, found: Blobs, params: YellowBandsParams) -> dict | 
         contrast = _gap_contrast(scene, found, members)
         if contrast < params.min_gap_contrast:
             continue
-        if best is None or contrast > best["gap_contrast_L"]:
-            best = {"members": members, "gap_contrast_L": contrast, "spacing_px": float(geometry["spacing"][0] * scene.working_pixel_size)}
+        if best is None or contrast > best["gap_colour_difference"]:
+            best = {"members": members, "gap_colour_difference": contrast, "spacing_px": float(geometry["spacing"][0] * scene.working_pixel_size)}
     return best
