@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..colour import hue_chroma_table, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import Blobs, assessability, blobs, l_threshold
+from ._shapes import Blobs, assessability, blobs, edge_pair_strength, l_threshold
 from .base import CueResult, CueState, Region
 
 NAME = "yellow_bands"
@@ -41,8 +42,13 @@ class YellowBandsParams:
     hue_range : (float, float)
         CIELAB hue sector of yellow paint (amber to lemon), degrees.
     seed_chroma, grow_chroma : float
-        Hysteresis chroma limits (``C*``): seeds must reach ``seed_chroma``; regions grow
-        through pixels above ``grow_chroma``.
+        Hysteresis chroma limits (``C*``): seeds reach ``seed_chroma``; regions grow by at
+        most one pixel through pixels above ``grow_chroma``.
+    faint_chroma, mark_size, min_mark_contrast : float, int, float
+        A pixel with only ``faint_chroma`` is also a seed when it lies on a mark narrower
+        than ``mark_size`` working pixels that is at least ``min_mark_contrast`` (``L*``)
+        brighter than its surroundings (white top-hat): the lightness of a thin band
+        survives chroma subsampling.
     min_lightness : float
         Yellow paint is light (``L*``).
     min_area : int
@@ -63,8 +69,9 @@ class YellowBandsParams:
         The leg between bands must differ this much (CIE76) from the bands' colour.
     max_neighbours : int
         More other yellow blobs than this around a triple means a field (flowers, gravel).
-    min_yellow_share : float
-        The group's bands must hold this share of the yellow pixels around them.
+    min_leg_edge : float
+        CIE76 step of the leg's two edges between the bands (a bar about as wide as the
+        bands); flowers and speckles have no leg between them.
     max_pair_blobs : int
         Partial patterns (two bands) are only sought among this many yellow blobs at most;
         more is a yellow-textured scene where a pair means nothing.
@@ -73,8 +80,11 @@ class YellowBandsParams:
     """
 
     hue_range: tuple[float, float] = (62.0, 118.0)
-    seed_chroma: float = 42.0
-    grow_chroma: float = 32.0
+    seed_chroma: float = 40.0
+    grow_chroma: float = 28.0
+    faint_chroma: float = 18.0
+    mark_size: int = 9
+    min_mark_contrast: float = 15.0
     min_lightness: float = 35.0
     min_area: int = 4
     max_area_fraction: float = 0.004
@@ -84,8 +94,8 @@ class YellowBandsParams:
     max_area_ratio: float = 3.5
     max_dash_ratio: float = 2.2
     min_gap_contrast: float = 15.0
-    max_neighbours: int = 6
-    min_yellow_share: float = 0.6
+    max_neighbours: int = 10
+    min_leg_edge: float = 8.0
     max_pair_blobs: int = 60
     min_side: int = 64
 
@@ -93,8 +103,10 @@ class YellowBandsParams:
         lo, hi = self.spacing_to_length
         if not 1.0 <= lo < hi:
             raise ValueError(f"spacing_to_length must satisfy 1 <= low < high, got {self.spacing_to_length!r}")
-        if self.grow_chroma > self.seed_chroma:
-            raise ValueError("grow_chroma must not exceed seed_chroma")
+        if not self.faint_chroma <= self.grow_chroma <= self.seed_chroma:
+            raise ValueError("expected faint_chroma <= grow_chroma <= seed_chroma")
+        if self.mark_size < 3 or self.mark_size % 2 == 0:
+            raise ValueError(f"mark_size must be an odd int >= 3, got {self.mark_size!r}")
 
 
 def _soft(value: float, zero: float, one: float) -> float:
@@ -133,9 +145,17 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     h, w = scene.shape
     light = scene.lightness >= l_threshold(params.min_lightness)
     lo, hi = params.hue_range
-    weak = hue_chroma_table(lo, hi, params.grow_chroma)[scene.ab] & light
-    strong = hue_chroma_table(lo, hi, params.seed_chroma)[scene.ab] & weak
-    found = blobs(weak, min_area=params.min_area, max_area=max(params.min_area, int(params.max_area_fraction * h * w)), seeds=strong)
+    grow = hue_chroma_table(lo, hi, params.grow_chroma)[scene.ab] & light
+    # Seeds: clearly yellow pixels, or faintly yellow pixels on a mark that is brighter than
+    # its surroundings (4:2:0 JPEG halves the colour of a thin band, not its lightness).
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (params.mark_size, params.mark_size))
+    tophat = cv2.morphologyEx(scene.lightness, cv2.MORPH_TOPHAT, kernel)
+    faint = hue_chroma_table(lo, hi, params.faint_chroma)[scene.ab] & light
+    seeds = (hue_chroma_table(lo, hi, params.seed_chroma)[scene.ab] & light) | (faint & (tophat >= l_threshold(params.min_mark_contrast)))
+    # Growth is bounded to a pixel around the seeds, so a band does not leak along a tan leg.
+    near = cv2.dilate(seeds.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    weak = seeds | (grow & near)
+    found = blobs(weak, min_area=params.min_area, max_area=max(params.min_area, int(params.max_area_fraction * h * w)), seeds=seeds)
     measurements: dict = {"yellow_blobs": len(found), "yellow_fraction": float(weak.mean())}
 
     triples = _triples(scene, found, params) if len(found) >= 3 else []
@@ -281,7 +301,8 @@ def _gap_contrast(scene: Scene, found: Blobs, members: list[int]) -> float:
     """Smallest CIE76 difference between the bands' colour and the leg between them.
 
     The gaps are sampled at the midpoints between neighbouring bands; a gap that is itself
-    part of the bands (one band split in two) gives a large negative value.
+    part of the bands (one band split in two), or two gaps of different colours (not one
+    leg), give a large negative value.
     """
     lab = scene.lab
     h, w = lab.shape[:2]
@@ -292,6 +313,7 @@ def _gap_contrast(scene: Scene, found: Blobs, members: list[int]) -> float:
         band_px.append(lab[y : y + bh, x : x + bw][sel])
     band = np.median(lab_u8_to_float(np.concatenate(band_px)), axis=0)
     worst = np.inf
+    gaps = []
     for a, b in zip(members[:-1], members[1:]):
         mid = (found.centre[a] + found.centre[b]) / 2.0
         r = max(1, int(0.12 * np.hypot(*(found.centre[b] - found.centre[a]))))
@@ -300,41 +322,42 @@ def _gap_contrast(scene: Scene, found: Blobs, members: list[int]) -> float:
         patch = lab[win].reshape(-1, 3)
         if patch.size == 0 or np.isin(found.labels[win], found.ids[members]).mean() > 0.3:
             return -100.0
-        worst = min(worst, float(np.linalg.norm(np.median(lab_u8_to_float(patch), axis=0) - band)))
+        gaps.append(np.median(lab_u8_to_float(patch), axis=0))
+        worst = min(worst, float(np.linalg.norm(gaps[-1] - band)))
+    if len(gaps) == 2 and np.linalg.norm(gaps[0] - gaps[1]) > 25.0:
+        return -100.0  # the gaps are not one leg
     return worst
 
 
 def _crowding(found: Blobs, members: list[int], radius: float, exclude: frozenset[int] = frozenset()) -> int:
-    """Other blobs within ``radius`` of the group's centre (``exclude``: bands of other legs)."""
+    """Other band-sized blobs within ``radius`` of the group's centre (``exclude``: bands of
+    other legs). A meadow of flowers or a speckled yellow surface has many; foliage and
+    signs of another size do not count."""
     centre = found.centre[members].mean(axis=0)
-    near = np.hypot(*(found.centre - centre).T) <= radius
+    mean_area = found.area[members].mean()
+    near = (np.hypot(*(found.centre - centre).T) <= radius) & (found.area >= mean_area / 3.0) & (found.area <= mean_area * 3.0)
     near[list(set(members) | exclude)] = False
     return int(near.sum())
 
 
-def _yellow_share(found: Blobs, members: list[int], chain_len: float, exclude: frozenset[int] = frozenset()) -> float:
-    """Share of the yellow pixels near the group that belong to the group's bands.
-
-    Bands on a leg are the only yellow around them; a textured yellow surface (a cup rim,
-    a flower bed, sand) breaks into many blobs and fails this.
-    """
-    x0, y0 = (found.box[members, :2]).min(axis=0) - chain_len
-    x1, y1 = (found.box[members, :2] + found.box[members, 2:]).max(axis=0) + chain_len
-    h, w = found.labels.shape
-    window = found.labels[int(max(y0, 0)) : int(min(y1, h)), int(max(x0, 0)) : int(min(x1, w))]
-    yellow = float(np.count_nonzero(window))
-    if exclude:
-        yellow -= float(np.isin(window, found.ids[sorted(exclude)]).sum())
-    return float(found.area[members].sum() / yellow) if yellow > 0 else 0.0
+def _leg_strength(scene: Scene, found: Blobs, members: list[int], geometry: dict) -> float:
+    """Evidence of a leg between the bands: a bar about as wide as the bands, with an edge
+    on each side, at every gap (weakest gap's edge step, CIE76)."""
+    width = float(geometry["across"].mean())
+    strength = np.inf
+    for a, b in zip(members[:-1], members[1:]):
+        mid = (found.centre[a] + found.centre[b]) / 2.0
+        gap = float(np.hypot(*(found.centre[b] - found.centre[a]))) - float(geometry["along"].mean())
+        strength = min(strength, edge_pair_strength(scene.lab, mid, geometry["u"], max(gap * 0.6, 1.0), width))
+    return float(strength)
 
 
 def _in_context(found: Blobs, group: dict, other_bands: frozenset[int], params: YellowBandsParams) -> bool:
-    """A group must be the only yellow around it, apart from the bands of other legs."""
+    """A group must not sit in a field of band-sized yellow blobs (other legs' bands aside)."""
     members = group["members"]
     chain_len = float(np.hypot(*(found.centre[members[-1]] - found.centre[members[0]])))
     group["neighbours"] = _crowding(found, members, 2.0 * chain_len, other_bands)
-    group["yellow_share"] = _yellow_share(found, members, chain_len, other_bands)
-    return group["neighbours"] <= params.max_neighbours and group["yellow_share"] >= params.min_yellow_share
+    return group["neighbours"] <= params.max_neighbours
 
 
 def _continues(found: Blobs, members: list[int], geometry: dict) -> bool:
@@ -373,12 +396,16 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
     contrast = _gap_contrast(scene, found, members)
     if contrast < params.min_gap_contrast:
         return None
+    leg = _leg_strength(scene, found, members, geometry)
+    if leg < params.min_leg_edge:
+        return None
     quality = float(
         np.mean(
             [
                 1.0 - _soft(irregularity, 0.05, params.max_spacing_irregularity),
                 _soft(contrast, params.min_gap_contrast, params.min_gap_contrast + 25.0),
                 1.0 - _soft(areas.max() / areas.min(), 1.3, params.max_area_ratio),
+                _soft(leg, params.min_leg_edge, params.min_leg_edge + 20.0),
             ]
         )
     )
@@ -391,6 +418,7 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
         "band_length_px": float(geometry["along"].mean() * scene.working_pixel_size),
         "band_width_px": float(geometry["across"].mean() * scene.working_pixel_size),
         "gap_colour_difference": contrast,
+        "leg_edge": leg,
         "leg_angle_deg": float(np.degrees(np.arctan2(geometry["u"][1], geometry["u"][0])) % 180.0),
     }
 
@@ -409,7 +437,7 @@ def _best_pair(scene: Scene, found: Blobs, params: YellowBandsParams) -> dict | 
         chain_len = float(geometry["spacing"].sum())
         if _crowding(found, members, 2.0 * chain_len) > params.max_neighbours:
             continue
-        if _yellow_share(found, members, chain_len) < params.min_yellow_share:
+        if _leg_strength(scene, found, members, geometry) < params.min_leg_edge:
             continue
         contrast = _gap_contrast(scene, found, members)
         if contrast < params.min_gap_contrast:
