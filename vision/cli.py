@@ -1,14 +1,14 @@
-"""Command line: ``vision scan INPUT... --out DIR [--profile NAME|FILE] [--jobs N]``."""
+"""Command line: ``vision COMMAND ...`` (see ``vision --help``); subcommands live in
+:mod:`vision.commands`, one module each."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from pathlib import Path
 
 from . import __version__
-from .evidence import load_profile, profile_names
-from .io import DEFAULT_MAX_PIXELS
+from .commands import COMMANDS
 
 __all__ = ["build_parser", "main"]
 
@@ -20,71 +20,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"vision {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    scan = sub.add_parser(
-        "scan",
-        help="scan photos for a profile's cues; write results.jsonl, summary.csv and overlays",
-        description=(
-            "Scan photos (files and folders, searched recursively) for a profile's cues and write "
-            "DIR/results.jsonl (one JSON record per photo), DIR/summary.csv and annotated overlays in "
-            "DIR/overlays/. Exit status: 0 all photos processed, 1 some could not be read (the others "
-            "are still processed and reported), 2 usage error."
-        ),
-    )
-    scan.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    scan.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
-    scan.add_argument(
-        "--profile",
-        default="toofan",
-        metavar="NAME|FILE",
-        help=f"identification profile: a packaged name ({', '.join(profile_names())}) or a profile JSON file (default: toofan)",
-    )
-    scan.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default: 1)")
-    scan.add_argument(
-        "--max-pixels",
-        type=int,
-        default=DEFAULT_MAX_PIXELS,
-        metavar="N",
-        help=f"refuse images declaring more pixels than this, before decoding (default: {DEFAULT_MAX_PIXELS:,})",
-    )
-    progress = scan.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show the progress bar")
-    progress.add_argument("--no-progress", dest="progress", action="store_false", help="never show the progress bar")
+    for name in COMMANDS:
+        importlib.import_module(f"vision.commands.{name}").register(sub)
     return parser
 
 
-def _scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from .batch import collect_inputs, run_scan
-
-    if args.jobs < 1:
-        parser.error(f"--jobs must be >= 1, got {args.jobs}")
-    if args.max_pixels < 1:
-        parser.error(f"--max-pixels must be >= 1, got {args.max_pixels}")
-    try:
-        profile = load_profile(args.profile)
-    except ValueError as exc:
-        parser.error(str(exc))
-    missing = [p for p in args.inputs if not Path(p).exists()]
-    for p in missing:
-        print(f"vision: warning: {p}: no such file or folder (recorded as an error)", file=sys.stderr)
-    if not collect_inputs(args.inputs):
-        parser.error("no image files found in the inputs")
-    summary = run_scan(args.inputs, args.out, profile, jobs=args.jobs, max_pixels=args.max_pixels, progress=args.progress)
-    print(
-        f"vision: {summary.total} photo(s): {summary.ok} analysed, {summary.errors} could not be read; "
-        f"results in {summary.out_dir / 'results.jsonl'}",
-        file=sys.stderr,
-    )
-    return 1 if summary.errors else 0
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (argparse exits with 2 on usage errors)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "scan":
-        return _scan(args, parser)
-    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse enforces choices
-    return 2
+    return int(args.func(args, parser))
 
 
 if __name__ == "__main__":  # pragma: no cover
