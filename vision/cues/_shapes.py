@@ -134,16 +134,17 @@ def oriented_patch(image: np.ndarray, centre, axis, length: float, width: float)
     return cv2.warpAffine(image, matrix, (cols, rows), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
 
 
-def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: float) -> float:
-    """How clearly a tube about ``diameter`` wide, running along ``axis``, shows both edges.
+def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: float, *, centred: bool = False) -> float:
+    """How clearly a bar about ``diameter`` wide, running along ``axis``, shows both edges.
 
-    The mean CIELAB profile across the axis is searched on each side for its strongest
-    step between ``0.35`` and ``1.1`` diameters from the centre (shading and glints inside
-    the tube are nearer the centre). Both edges must be found at similar distances (the
-    band is centred on the tube). Returns the weaker edge's CIE76 step, 0 when the edges
-    are lopsided.
+    The mean CIELAB profile across the axis (over ``length`` along it) is searched on each
+    side of ``centre`` for its strongest step between ``0.2`` and ``1.3`` diameters out
+    (shading and glints inside the bar are weaker than its silhouette). The two steps must
+    be ``0.75`` to ``1.6`` diameters apart: the bar is as wide as expected, though
+    ``centre`` need not be on its middle line (with ``centred``, the edges must also lie
+    at similar distances either side of it). Returns the weaker step (CIE76), or 0.
     """
-    half_width = 1.15 * diameter + 2.0
+    half_width = 1.3 * diameter + 2.0
     patch = oriented_patch(lab, centre, axis, max(length, 2.0), 2.0 * half_width).astype(np.float32)
     profile = patch.mean(axis=1)
     profile[:, 0] /= 2.55  # 8-bit lightness to L*
@@ -154,17 +155,18 @@ def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: f
         return 0.0
     steps = np.linalg.norm(profile[2 * k :] - profile[: -2 * k], axis=1)  # step centred at i + k
     offset = np.arange(steps.size) + k - middle
-    distance = np.abs(offset)
-    window = (distance >= 0.35 * diameter) & (distance <= 1.1 * diameter)
+    window = (np.abs(offset) >= 0.2 * diameter) & (np.abs(offset) <= 1.3 * diameter)
     found = []
     for side in (offset < 0, offset > 0):
         sel = window & side
         if not sel.any():
             return 0.0
         best = int(np.argmax(np.where(sel, steps, -1.0)))
-        found.append((float(steps[best]), float(distance[best])))
-    (s1, d1), (s2, d2) = found
-    if abs(d1 - d2) > 0.35 * max(d1, d2):
+        found.append((float(steps[best]), float(offset[best])))
+    (s1, o1), (s2, o2) = found
+    if not 0.75 * diameter <= o2 - o1 <= 1.6 * diameter:
+        return 0.0
+    if centred and abs(o2 + o1) > 0.35 * max(-o1, o2):
         return 0.0
     return min(s1, s2)
 

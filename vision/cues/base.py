@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import Enum
-from types import MappingProxyType
 from typing import Any, Mapping
 
 import numpy as np
@@ -117,8 +116,8 @@ class CueResult:
         if (self.state is CueState.NOT_ASSESSABLE) != bool(self.reason):
             raise ValueError("reason is required when, and only when, state is not_assessable")
         object.__setattr__(self, "regions", tuple(self.regions))
-        object.__setattr__(self, "measurements", MappingProxyType(plain(dict(self.measurements))))
-        object.__setattr__(self, "fields", MappingProxyType(plain(dict(self.fields))))
+        object.__setattr__(self, "measurements", plain(dict(self.measurements)))
+        object.__setattr__(self, "fields", plain(dict(self.fields)))
 
     @property
     def present(self) -> bool:

@@ -41,7 +41,12 @@ class GreenSealTapeParams:
     max_area_fraction : float
         Largest band as a fraction of the working image (tarps and signs are bigger).
     min_rectangularity : float
-        Band pixels / minimum-area-rectangle area; an ellipse gives 0.785.
+        Convex-hull area / its minimum-area rectangle; an ellipse (a leaf) gives 0.785.
+    min_solidity : float
+        Band pixels / convex-hull area (a logo or glint may cut into the tape, not halve it).
+    grow_chroma, grow_lightness, grow_steps : float, float, int
+        The tape mask grows up to ``grow_steps`` pixels from saturated seeds through pixels
+        of a similar hue with at least this chroma and lightness (shaded edges, glints).
     min_flank_contrast : float
         How much lighter (``L*``) the tape must be than the tube on both sides.
     max_flank_difference : float
@@ -69,12 +74,16 @@ class GreenSealTapeParams:
     min_lightness: float = 38.0
     min_area: int = 16
     max_area_fraction: float = 0.03
-    min_rectangularity: float = 0.72
+    min_rectangularity: float = 0.82
+    min_solidity: float = 0.6
+    grow_chroma: float = 12.0
+    grow_lightness: float = 25.0
+    grow_steps: int = 3
     min_flank_contrast: float = 5.0
     max_flank_difference: float = 25.0
     max_flank_chroma_iqr: float = 16.0
     min_tube_extent: float = 2.0
-    min_quality: float = 0.62
+    min_quality: float = 0.68
     max_flank_tape_fraction: float = 0.2
     min_tube_edge: float = 20.0
     min_side: int = 48
@@ -122,14 +131,21 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     lab = scene.lab
     h, w = scene.shape
     table = hue_chroma_table(params.hue_range[0], params.hue_range[1], params.min_chroma)
-    mask = table[scene.ab] & (scene.lightness >= l_threshold(params.min_lightness))
-    mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    seeds = (table[scene.ab] & (scene.lightness >= l_threshold(params.min_lightness))).astype(np.uint8)
+    # Grow a few pixels through weaker greens of the same hue: the tape's shaded edges and
+    # a glint across it belong to the band (hysteresis, bounded so it cannot flood a field).
+    lo, hi = params.hue_range
+    grow = hue_chroma_table(lo - 10.0, hi + 10.0, params.grow_chroma)[scene.ab] & (scene.lightness >= l_threshold(params.grow_lightness))
+    mask = seeds
+    for _ in range(params.grow_steps):
+        mask = cv2.dilate(mask, np.ones((3, 3), np.uint8)) & (grow | seeds).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
     found = blobs(mask, min_area=params.min_area, max_area=int(params.max_area_fraction * h * w))
 
     candidates = []
     order = np.argsort(-found.area)[:40]
     for i in order:
-        cand = _assess_band(scene, found, int(i), mask, params)
+        cand = _assess_band(scene, found, int(i), mask, seeds, params)
         if cand is not None:
             candidates.append(cand)
 
@@ -164,53 +180,71 @@ def _flank(scene: Scene, mask: np.ndarray, centre: np.ndarray, axis: np.ndarray,
     return stats
 
 
-def _tube_extent(scene, mask, centre, axis, start: float, step: float, diameter: float, near: list[dict], params) -> float:
-    """How far (in diameters) the tube continues beyond the near flanks, both sides together.
+def _tube_run(scene, mask, centre, axis, start: float, step: float, diameter: float, ref: dict, params) -> float:
+    """Length (in diameters) over which the tube continues on one side of the tape.
 
-    Walks outwards in flank-sized steps while the strip keeps the near flank's colour, its
-    chroma uniformity and its edges.
+    Walks outwards in flank-sized steps from the near flank ``ref`` while each strip keeps
+    its colour, its chroma uniformity and its two edges; one odd step (a stencil, a strap)
+    is allowed, two end the tube.
     """
-    length = 2.0 * step
-    for sign, ref in zip((-1.0, 1.0), near):
-        misses = 0
-        for k in range(1, 6):
-            f = _flank(scene, mask, centre + sign * (start + k * step) * axis, axis, step / 2.0, diameter)
-            if f is None:
+    length = step
+    misses = 0
+    for k in range(1, 6):
+        f = _flank(scene, mask, centre + (start + k * step) * axis, axis, step / 2.0, diameter)
+        if f is None:
+            break
+        if (
+            np.linalg.norm(lab_of(f) - lab_of(ref)) > params.max_flank_difference
+            or f["ab_iqr"] > params.max_flank_chroma_iqr
+            or f["edge"] < params.min_tube_edge / 2.0
+            or f["tape_fraction"] > params.max_flank_tape_fraction
+        ):
+            misses += 1
+            if misses > 1:
                 break
-            if (
-                np.linalg.norm(lab_of(f) - lab_of(ref)) > params.max_flank_difference
-                or f["ab_iqr"] > params.max_flank_chroma_iqr
-                or f["edge"] < params.min_tube_edge
-                or f["tape_fraction"] > params.max_flank_tape_fraction
-            ):
-                misses += 1  # one step may cross a stencil or a strap; two end the tube
-                if misses > 1:
-                    break
-                continue
-            length += step * (1 + misses)
-            misses = 0
+            continue
+        length += step * (1 + misses)
+        misses = 0
     return length / diameter
 
 
-def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSealTapeParams) -> dict | None:
+def _side_evidence(tape: dict, flank: dict, run: float, params) -> float:
+    """0..1: how much one flank looks like a tube running away from the tape."""
+    return float(
+        np.mean(
+            [
+                _soft(tape["L"] - flank["L"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
+                1.0 - _soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
+                1.0 - _soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
+                _soft(flank["edge"], 0.0, params.min_tube_edge),
+                _soft(run, 0.6, params.min_tube_extent),
+            ]
+        )
+    )
+
+
+def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, seeds: np.ndarray, params: GreenSealTapeParams) -> dict | None:
     """Shape and flank tests for one green component; ``None`` if it cannot be a band at all."""
     x, y, bw, bh = (int(v) for v in found.box[i])
     comp = (found.labels[y : y + bh, x : x + bw] == found.ids[i]).astype(np.uint8)
     contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
-    outline = max(contours, key=cv2.contourArea)
-    (cx, cy), (rw, rh), angle = cv2.minAreaRect(outline)
+    hull = cv2.convexHull(np.concatenate(contours))
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(hull)
     # Contour points are pixel centres: the pixels' own rectangle is one pixel larger.
     rw, rh = rw + 1.0, rh + 1.0
-    # Holes (a printed logo, a specular glint) belong to the band's shape.
+    # The band's outline is its convex hull, so a printed logo or a glint cutting into the
+    # tape does not spoil its shape; an ellipse (a leaf) fills pi/4 = 0.785 of its rectangle.
     filled = np.zeros_like(comp)
-    cv2.drawContours(filled, [outline], -1, 1, thickness=cv2.FILLED)
-    rect_fill = float(min(np.count_nonzero(filled) / (rw * rh), 1.0))
-    base = {"index": i, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill}
-    if rect_fill < params.min_rectangularity or min(rw, rh) < 2.0:
+    cv2.drawContours(filled, [hull], -1, 1, thickness=cv2.FILLED)
+    hull_area = max(np.count_nonzero(filled), 1)
+    rect_fill = float(min(hull_area / (rw * rh), 1.0))
+    solidity = float(found.area[i] / hull_area)
+    base = {"index": i, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill, "solidity": solidity}
+    if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 2.0:
         return {**base, "partial": 0.0}
-    pixels = scene.lab[y : y + bh, x : x + bw][comp.astype(bool)]
+    pixels = scene.lab[y : y + bh, x : x + bw][comp.astype(bool) & seeds[y : y + bh, x : x + bw].astype(bool)]
     tape = strip_stats(pixels)
     if tape is None:
         return None
@@ -230,37 +264,39 @@ def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSea
             continue
         flank_len = max(3.0, 0.6 * min(diameter, 3 * tape_width))
         offset = tape_width / 2.0 + 1.5 + flank_len / 2.0
-        flanks = [_flank(scene, mask, centre + sign * offset * tube_axis, tube_axis, flank_len / 2.0, diameter) for sign in (-1.0, 1.0)]
-        if any(f is None for f in flanks):
+        sides = []
+        for sign in (-1.0, 1.0):
+            direction = sign * tube_axis
+            flank = _flank(scene, mask, centre + offset * direction, tube_axis, flank_len / 2.0, diameter)
+            if flank is None:
+                continue
+            run = _tube_run(scene, mask, centre, direction, offset, flank_len, diameter, flank, params)
+            sides.append((flank, run, _side_evidence(tape, flank, run, params)))
+        if not sides:
             continue
-        contrast = tape["L"] - max(f["L"] for f in flanks)
-        flank_diff = float(np.linalg.norm(lab_of(flanks[0]) - lab_of(flanks[1])))
-        flank_iqr = max(f["ab_iqr"] for f in flanks)
-        flank_tape = max(f["tape_fraction"] for f in flanks)
-        edge = min(f["edge"] for f in flanks)
-        extent = 0.0
+        # The tape sits on the tube: either in its middle (both flanks are the same tube) or
+        # at one end (one flank is an end cap or the background). Take the better reading.
+        one_sided = max(ev for _, _, ev in sides)
+        two_sided = 0.0
+        flank_diff = float("inf")
+        if len(sides) == 2:
+            (f1, r1, e1), (f2, r2, e2) = sides
+            flank_diff = float(np.linalg.norm(lab_of(f1) - lab_of(f2)))
+            two_sided = float(np.mean([min(e1, e2), 1.0 - _soft(flank_diff, 5.0, params.max_flank_difference), _soft(r1 + r2, 1.2, params.min_tube_extent)]))
+            two_sided = max(two_sided, 0.0) * 0.5 + 0.5 * float(np.mean([e1, e2]))
+        tube = max(two_sided, 0.9 * one_sided)
+        main = max(sides, key=lambda t: t[2])
+        flank, run = main[0], main[1]
+        contrast = tape["L"] - flank["L"]
         gates = [
             contrast >= params.min_flank_contrast,
-            flank_diff <= params.max_flank_difference,
-            flank_tape <= params.max_flank_tape_fraction,
+            flank["tape_fraction"] <= params.max_flank_tape_fraction,
             ab_spread <= 0.45 * chroma,
         ]
-        if all(gates):
-            extent = _tube_extent(scene, mask, centre, tube_axis, offset, flank_len, diameter, flanks, params)
-        # Each line of evidence scores 0..1 over a physically plausible range; the band is
-        # a tape when, on balance, it looks like one (no single soft test is decisive).
+        # Shape and colour weigh 2, the tube around the band 3: a band of green is a tape
+        # when it sits across a tube.
         quality = float(
-            np.mean(
-                [
-                    _soft(rect_fill, params.min_rectangularity, 0.92),
-                    _soft(chroma, params.min_chroma, params.min_chroma + 25.0),
-                    _soft(contrast, params.min_flank_contrast, params.min_flank_contrast + 20.0),
-                    1.0 - _soft(flank_diff, 5.0, params.max_flank_difference),
-                    1.0 - _soft(flank_iqr, 5.0, params.max_flank_chroma_iqr),
-                    _soft(edge, 0.0, params.min_tube_edge),
-                    _soft(extent, 0.0, params.min_tube_extent),
-                ]
-            )
+            (2.0 * _soft(rect_fill, params.min_rectangularity, 0.95) + 2.0 * _soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 6.0 * tube) / 10.0
         )
         gates.append(quality >= params.min_quality)
         cand = {
@@ -268,15 +304,17 @@ def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, params: GreenSea
             "passes": all(gates),
             "partial": float(np.mean(gates)),
             "quality": quality,
+            "tube_evidence": tube,
+            "tape_position": "middle" if two_sided >= 0.9 * one_sided else "end",
             "lab": [tape["L"], tape["a"], tape["b"]],
             "chroma": chroma,
             "elongation": float(max(diameter, tape_width) / min(diameter, tape_width)),
             "flank_contrast_L": float(contrast),
-            "flank_difference": flank_diff,
-            "flank_chroma_iqr": float(flank_iqr),
-            "tube_edge_difference": edge,
-            "tube_extent_diameters": float(extent),
-            "tube_lab": [float(np.mean([f[k] for f in flanks])) for k in ("L", "a", "b")],
+            "flank_difference": flank_diff if np.isfinite(flank_diff) else None,
+            "flank_chroma_iqr": float(flank["ab_iqr"]),
+            "tube_edge_difference": float(flank["edge"]),
+            "tube_extent_diameters": float(sum(r for _, r, _ in sides)),
+            "tube_lab": [flank["L"], flank["a"], flank["b"]],
             "tube_axis_deg": float(np.degrees(np.arctan2(tube_axis[1], tube_axis[0])) % 180.0),
         }
         key = (cand["passes"], cand["quality"] if cand["passes"] else cand["partial"])

@@ -1,0 +1,395 @@
+"""Four-letter serial: the stencil of four capital letters on a Toofan launch tube, read by OCR.
+
+Toofan tubes carry a serial of four capital letters; US-made tubes carry numeric lot and
+serial markings and words. The stencil is 8 to 40 pixels tall, rotated with the tube, in
+light or dark paint, blurred and JPEG-damaged. The detector
+
+1. *localises* text at working resolution: strokes are thin features much lighter (or
+   darker) than their surroundings, so a morphological top-hat (black-hat) with a kernel
+   wider than a stroke keeps them; character-sized components of similar height that
+   follow each other at character spacing are chained into lines (either polarity,
+   any angle up to ``max_angle``). Lines on the launch tube (when one is found) and lines
+   with a clean, uniform background rank first; only the best ``max_regions`` go on;
+2. *rectifies* each line from the **original** photo (:attr:`Scene.original`): rotated by
+   the tube's axis when the line lies along a found tube, by its own angle otherwise,
+   upscaled so capitals are ``ocr_text_height`` pixels tall and binarised (Otsu) to dark
+   text on white, whatever the paint's polarity;
+3. *reads* every crop in one Tesseract run (:func:`vision.ocr.read_lines`, single-line mode,
+   capitals and digits only) and keeps per-character confidences.
+
+The cue is ``present`` when a line reads as exactly four capital letters, each read with
+at least ``min_char_confidence``, with character boxes of the line's height. Anything else
+read (digits, words, lot numbers) is ``absent``, with what was read kept in the
+measurements. Without Tesseract the cue is ``not_assessable`` ("tesseract not installed").
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .. import ocr
+from ..normalise import Scene
+from ._shapes import assessability
+from .base import CueResult, CueState, Region
+from .dark_green_cover import find_tubes
+
+NAME = "serial_4_letter"
+
+
+@dataclass(frozen=True)
+class Serial4LetterParams:
+    """Settings of :func:`detect`.
+
+    Attributes
+    ----------
+    stroke_kernel : int
+        Side of the top-hat / black-hat kernel, working pixels: wider than a stencil stroke.
+    min_stroke_contrast, seed_stroke_contrast : float
+        ``L*`` a stroke must stand out from its surroundings (hysteresis: components need
+        a pixel above the second value).
+    char_height_range : (float, float)
+        Height of a character, working pixels.
+    max_angle : float
+        Largest tilt of a line from horizontal, degrees (the tube is rarely steeper).
+    max_regions : int
+        Most lines sent to Tesseract per photo (the OCR cost cap).
+    ocr_text_height : int
+        Height, pixels, the line's capitals are scaled to before OCR.
+    max_upscale : float
+        Largest enlargement of the original pixels for OCR.
+    min_char_confidence : float
+        Smallest per-character Tesseract confidence (0-100) of a four-letter reading.
+    whitelist : str
+        Characters Tesseract may output: capitals *and digits*, so a numeric marking reads
+        as digits instead of being forced into letters.
+    timeout : float
+        Seconds allowed for the Tesseract run of one photo.
+    min_side : int
+        Working images with a shorter side are not assessable.
+    """
+
+    stroke_kernel: int = 9
+    min_stroke_contrast: float = 10.0
+    seed_stroke_contrast: float = 18.0
+    char_height_range: tuple[float, float] = (3.0, 60.0)
+    max_angle: float = 45.0
+    max_regions: int = 6
+    ocr_text_height: int = 40
+    max_upscale: float = 6.0
+    min_char_confidence: float = 60.0
+    whitelist: str = string.ascii_uppercase + string.digits
+    timeout: float = 30.0
+    min_side: int = 48
+
+    def __post_init__(self) -> None:
+        if self.stroke_kernel < 3 or self.stroke_kernel % 2 == 0:
+            raise ValueError(f"stroke_kernel must be an odd int >= 3, got {self.stroke_kernel!r}")
+        if not 0 < self.char_height_range[0] < self.char_height_range[1]:
+            raise ValueError(f"char_height_range must be (low, high) with 0 < low < high, got {self.char_height_range!r}")
+        if self.max_regions < 1:
+            raise ValueError(f"max_regions must be >= 1, got {self.max_regions!r}")
+        if not set(string.ascii_uppercase) <= set(self.whitelist):
+            raise ValueError(f"whitelist must contain every capital letter, got {self.whitelist!r}")
+        object.__setattr__(self, "char_height_range", tuple(float(v) for v in self.char_height_range))
+
+
+@dataclass(frozen=True)
+class _Line:
+    """A candidate text line in working pixels."""
+
+    centre: np.ndarray  # (x, y)
+    axis: np.ndarray  # unit vector along the text
+    length: float  # along the axis
+    height: float  # character height across the axis
+    light: bool  # light paint on a darker surface
+    chars: int  # components in the line
+    score: float  # ranking, higher first
+    on_tube: bool
+
+
+def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) -> CueResult:
+    """Find and read a four-capital-letter serial.
+
+    Parameters
+    ----------
+    scene : Scene
+        Normalised photo (:func:`vision.normalise.normalise`); :attr:`Scene.original` is
+        cropped for the OCR.
+    params : Serial4LetterParams
+
+    Returns
+    -------
+    CueResult
+        ``present`` with the reading's region when a line reads as four capital letters;
+        field ``text`` holds that reading (``None`` otherwise). Measurements give the
+        reading's per-character confidences, every line read (``readings``) and the number
+        of regions sent to Tesseract (``ocr_regions``).
+
+    Examples
+    --------
+    >>> import numpy as np, cv2
+    >>> from vision.normalise import normalise
+    >>> img = np.full((200, 400, 3), 150, np.uint8)
+    >>> img[60:140] = (40, 60, 45)                      # a dark tube
+    >>> _ = cv2.putText(img, "KXRW", (120, 118), cv2.FONT_HERSHEY_SIMPLEX, 1.3, (235, 235, 220), 3)
+    >>> r = detect(normalise(img))                       # doctest: +SKIP
+    >>> r.state.value, r.fields["text"]                  # doctest: +SKIP
+    ('present', 'KXRW')
+    """
+    reason = assessability(scene, min_side=params.min_side)
+    if reason:
+        return CueResult.not_assessable(NAME, reason, fields={"text": None})
+    if ocr.tesseract_path() is None:
+        ocr.warn_missing_once()
+        return CueResult.not_assessable(NAME, ocr.MISSING_REASON, fields={"text": None})
+    tubes = find_tubes(scene, limit=3)
+    lines = find_text_lines(scene, params, tubes)
+    measurements: dict = {"text_lines": len(lines), "ocr_regions": 0, "readings": []}
+    chosen = lines[: params.max_regions]
+    if not chosen:
+        return CueResult(NAME, CueState.ABSENT, 0.0, (), measurements, fields={"text": None})
+    crops = [_ocr_crop(scene, line, params) for line in chosen]
+    try:
+        readings = ocr.read_lines([c for c, _ in crops], whitelist=params.whitelist, psm=7, timeout=params.timeout)
+    except (RuntimeError, OSError) as exc:  # a failed run is reported, not hidden
+        return CueResult.not_assessable(NAME, f"tesseract failed: {exc}", measurements=measurements, fields={"text": None})
+    measurements["ocr_regions"] = len(crops)
+    judged = [_judge(reading, text_h, params) for reading, (_, text_h) in zip(readings, crops)]
+    measurements["readings"] = [
+        {"text": r.text, "confidences": [round(c, 1) for c in r.confidences], "score": j["score"], "on_tube": line.on_tube}
+        for r, j, line in zip(readings, judged, chosen)
+    ]
+    best = max(range(len(judged)), key=lambda i: (judged[i]["four_letters"], judged[i]["score"]))
+    line, reading, verdict = chosen[best], readings[best], judged[best]
+    box = _line_box(scene, line)
+    if verdict["four_letters"]:
+        measurements.update(
+            {
+                "char_confidences": [round(c, 2) for c in reading.confidences],
+                "mean_confidence": float(np.mean(reading.confidences)),
+                "text_height_px": float(line.height * scene.working_pixel_size),
+                "angle_deg": float(np.degrees(np.arctan2(line.axis[1], line.axis[0]))),
+                "polarity": "light_on_dark" if line.light else "dark_on_light",
+                "on_tube": line.on_tube,
+            }
+        )
+        score = 0.5 + 0.5 * verdict["score"]
+        region = Region(tuple(box), score, f"serial reads '{reading.text}'")
+        return CueResult(NAME, CueState.PRESENT, score, (region,), measurements, fields={"text": reading.text})
+    measurements["best_reading"] = reading.text
+    score = 0.45 * verdict["score"]
+    regions = (Region(tuple(box), score, f"marking reads '{reading.text}'"),) if reading.text else ()
+    return CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None})
+
+
+def _judge(reading: ocr.LineReading, text_h: float, params: Serial4LetterParams) -> dict:
+    """Does a reading look like a four-letter serial? ``score`` in [0, 1] grades it."""
+    chars = "".join(reading.chars)
+    if not chars:
+        return {"four_letters": False, "score": 0.0}
+    confs = np.asarray(reading.confidences)
+    heights = np.array([b[3] - b[1] for b in reading.boxes], float)
+    # Tesseract invents characters on blank or textured crops; real ones are the line's height.
+    sized = bool(np.all((heights >= 0.6 * text_h) & (heights <= 1.6 * text_h)))
+    letters = len(chars) == 4 and chars.isalpha() and chars.isupper()
+    confident = bool(confs.min() >= params.min_char_confidence)
+    quality = float(np.clip((confs.mean() - params.min_char_confidence) / (100.0 - params.min_char_confidence), 0.0, 1.0))
+    if letters and confident and sized:
+        return {"four_letters": True, "score": quality}
+    partial = 0.5 * letters + 0.25 * confident + 0.25 * sized
+    return {"four_letters": False, "score": float(partial * min(1.0, confs.mean() / 100.0))}
+
+
+def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterParams(), tubes: list[dict] | None = None) -> list[_Line]:
+    """Candidate text lines, best first (working pixels)."""
+    grey = scene.lightness
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (params.stroke_kernel, params.stroke_kernel))
+    lines: list[_Line] = []
+    to8 = 255.0 / 100.0
+    for light, op in ((True, cv2.MORPH_TOPHAT), (False, cv2.MORPH_BLACKHAT)):
+        hat = cv2.morphologyEx(grey, op, kernel)
+        mask = (hat >= params.min_stroke_contrast * to8).astype(np.uint8)
+        seeds = hat >= params.seed_stroke_contrast * to8
+        n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        if n <= 1:
+            continue
+        seeded = np.bincount(labels[seeds], minlength=n) > 0
+        lines.extend(_chain(stats, centroids, seeded, hat, light, params))
+    tubes = tubes or []
+    out = []
+    for line in lines:
+        on_tube, axis = _tube_fit(line, tubes)
+        if on_tube:
+            line = _Line(line.centre, axis, line.length, line.height, line.light, line.chars, line.score + 1.0, True)
+        out.append(line)
+    out.sort(key=lambda l: -l.score)
+    return _suppress_overlaps(out)
+
+
+def _suppress_overlaps(lines: list[_Line]) -> list[_Line]:
+    """Drop lines whose centre lies inside a better line (the dark gaps between light
+    letters form a line of the other polarity at the same place)."""
+    kept: list[_Line] = []
+    for line in lines:
+        inside = False
+        for k in kept:
+            d = line.centre - k.centre
+            if abs(d @ k.axis) <= k.length / 2 + 0.5 * k.height and abs(d @ np.array([-k.axis[1], k.axis[0]])) <= 0.75 * k.height:
+                inside = True
+                break
+        if not inside:
+            kept.append(line)
+    return kept
+
+
+def _chain(stats: np.ndarray, centroids: np.ndarray, seeded: np.ndarray, hat: np.ndarray, light: bool, params: Serial4LetterParams) -> list[_Line]:
+    """Chain character-sized components into lines."""
+    lo, hi = params.char_height_range
+    x, y, w, h, area = (stats[:, i].astype(np.float64) for i in range(5))
+    size = np.maximum(w, h)
+    fill = area / np.maximum(w * h, 1.0)
+    ok = seeded & (h >= lo) & (size <= hi) & (area >= 4) & (fill >= 0.12) & (fill <= 0.95) & (w <= 2.5 * h)
+    ok[0] = False
+    idx = np.flatnonzero(ok)
+    if idx.size < 1 or idx.size > 4000:
+        idx = idx[np.argsort(-area[idx])][:4000]
+    if idx.size == 0:
+        return []
+    cx, cy, hh, ww = centroids[idx, 0], centroids[idx, 1], h[idx], w[idx]
+    # Pairs of neighbours: similar height, a character pitch apart, roughly level.
+    parent = np.arange(idx.size)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    order = np.argsort(cx)
+    xs = cx[order]
+    for a_pos, a in enumerate(order):
+        reach = 1.8 * hh[a]
+        end = np.searchsorted(xs, xs[a_pos] + reach, side="right")
+        for b in order[a_pos + 1 : end]:
+            ratio = hh[a] / hh[b]
+            if not 0.67 <= ratio <= 1.5:
+                continue
+            dx, dy = cx[b] - cx[a], cy[b] - cy[a]
+            dist = math.hypot(dx, dy)
+            href = max(hh[a], hh[b])
+            if dist > 1.8 * href or dist < 0.3 * href:
+                continue
+            if abs(math.degrees(math.atan2(dy, dx))) > params.max_angle:
+                continue
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[ra] = rb
+    roots = np.array([find(i) for i in range(idx.size)])
+    lines = []
+    for r in np.unique(roots):
+        members = np.flatnonzero(roots == r)
+        if members.size < 2:
+            continue
+        pts = []
+        for m in members:
+            k = idx[m]
+            pts.append([[x[k], y[k]], [x[k] + w[k], y[k]], [x[k], y[k] + h[k]], [x[k] + w[k], y[k] + h[k]]])
+        centres = np.stack([cx[members], cy[members]], -1)
+        if members.size >= 2:
+            c0 = centres.mean(axis=0)
+            _, _, vt = np.linalg.svd(centres - c0, full_matrices=False)
+            axis = vt[0]
+        if axis[0] < 0:
+            axis = -axis
+        angle = math.degrees(math.atan2(axis[1], axis[0]))
+        if abs(angle) > params.max_angle:
+            continue
+        normal = np.array([-axis[1], axis[0]])
+        along = centres @ axis
+        height = float(np.median(hh[members]) * abs(math.cos(math.radians(angle))) + 0.0)
+        height = float(np.median(hh[members]))
+        offsets = (centres - centres.mean(axis=0)) @ normal
+        if np.abs(offsets).max() > 0.45 * height:
+            continue
+        length = float(along.max() - along.min() + np.median(ww[members]))
+        centre = centres.mean(axis=0)
+        contrast = float(np.mean([hat[int(cy[m]), int(cx[m])] for m in members]))
+        score = min(members.size, 6) / 6.0 + min(contrast / 80.0, 1.0) * 0.5
+        lines.append(_Line(centre, axis, length, height, light, int(members.size), score, False))
+    return lines
+
+
+def _tube_fit(line: _Line, tubes: list[dict]) -> tuple[bool, np.ndarray]:
+    """Whether a line lies on a found tube and along it; the tube's axis if so."""
+    for tube in tubes:
+        u = np.asarray(tube["axis"], float)
+        if u[0] < 0:
+            u = -u
+        d = line.centre - tube["centre"]
+        v = np.array([-u[1], u[0]])
+        if abs(d @ u) <= tube["length"] / 2 and abs(d @ v) <= 0.6 * tube["diameter"] and abs(line.axis @ u) >= math.cos(math.radians(12)):
+            return True, u
+    return False, line.axis
+
+
+def _line_box(scene: Scene, line: _Line) -> list[int]:
+    """Axis-aligned box of a line in original pixels."""
+    u = line.axis
+    v = np.array([-u[1], u[0]])
+    corners = np.array([line.centre + su * line.length / 2 * u + sv * line.height / 2 * v for su in (-1, 1) for sv in (-1, 1)])
+    x0, y0 = np.maximum(corners.min(axis=0), 0)
+    x1, y1 = corners.max(axis=0)
+    return scene.box_to_original(x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0))
+
+
+def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> tuple[np.ndarray, float]:
+    """Rectified, upscaled, binarised crop of a line from the original photo: dark text on
+    white. Returns the crop and the text height in it."""
+    sx, sy = scene.scale_x, scene.scale_y
+    centre = line.centre * [sx, sy] + [sx / 2 - 0.5, sy / 2 - 0.5]
+    pixel = scene.working_pixel_size
+    text_h = line.height * pixel
+    zoom = float(np.clip(params.ocr_text_height / max(text_h, 1.0), 1.0, params.max_upscale))
+    out_w = int(round((line.length * pixel + 1.6 * text_h) * zoom))
+    out_h = int(round(2.0 * text_h * zoom))
+    u = line.axis
+    v = np.array([-u[1], u[0]])
+    # Output pixel (i, j) samples original point centre + (i - W/2)/zoom * u + (j - H/2)/zoom * v.
+    origin = centre - u * (out_w / 2) / zoom - v * (out_h / 2) / zoom
+    matrix = np.array([[u[0] / zoom, v[0] / zoom, origin[0]], [u[1] / zoom, v[1] / zoom, origin[1]]], np.float64)
+    # Only the region's neighbourhood of the original is converted to grey.
+    corners = np.array([origin + matrix[:, :2] @ [i, j] for i in (0, out_w) for j in (0, out_h)])
+    H, W = scene.original.shape[:2]
+    x0, y0 = np.clip(np.floor(corners.min(axis=0)) - 2, 0, [W - 1, H - 1]).astype(int)
+    x1, y1 = np.clip(np.ceil(corners.max(axis=0)) + 3, 1, [W, H]).astype(int)
+    roi = cv2.cvtColor(np.ascontiguousarray(scene.original[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    matrix[:, 2] -= [x0, y0]
+    crop = cv2.warpAffine(roi, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    crop = cv2.GaussianBlur(crop, (0, 0), max(0.5, 0.5 * zoom / 2))
+    level, binary = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    # The paint's polarity: the margins above and below the text are the tube's surface.
+    band = max(1, int(round(0.3 * text_h * zoom)))
+    margin = np.concatenate([crop[:band].ravel(), crop[-band:].ravel()])
+    if np.median(margin) < level:
+        binary = 255 - binary
+    binary = _clear_border_ink(binary)
+    pad = int(round(0.5 * text_h * zoom))
+    binary = cv2.copyMakeBorder(binary, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    return binary, text_h * zoom
+
+
+def _clear_border_ink(binary: np.ndarray) -> np.ndarray:
+    """Whiten dark components touching the crop's top or bottom edge (tube edges, shadows)."""
+    ink = (binary == 0).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h = binary.shape[0]
+    touching = (stats[:, cv2.CC_STAT_TOP] == 0) | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] >= h)
+    touching[0] = False
+    out = binary.copy()
+    out[touching[labels]] = 255
+    return out
