@@ -15,6 +15,7 @@ from typing import Any, Iterable, Iterator
 from tqdm import tqdm
 
 from .evidence import Profile, load_profile
+from .html_report import write_html_report
 from .io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
 from .pipeline import error_record, scan_file
 from .report import write_summary
@@ -97,7 +98,7 @@ def run_scan(
     max_pixels: int = DEFAULT_MAX_PIXELS,
     progress: bool | None = None,
 ) -> ScanSummary:
-    """Scan photos and write ``results.jsonl``, ``summary.csv`` and ``overlays/`` into ``out_dir``.
+    """Scan photos and write ``results.jsonl``, ``summary.csv``, ``overlays/`` and ``report.html`` into ``out_dir``.
 
     Parameters
     ----------
@@ -143,4 +144,5 @@ def run_scan(
         bar.close()
         os.fsync(fh.fileno())
     write_summary(records, out / "summary.csv", profile.cue_names)
+    write_html_report(out)
     return ScanSummary(total=len(paths), ok=ok, errors=errors, out_dir=out)

@@ -167,6 +167,17 @@ class Scene:
         else:
             self.gains = np.ones(3)
         self.work = work
+        self._memo: dict = {}
+
+    def memo(self, key, compute):
+        """Compute ``compute()`` once per scene and ``key`` (a hashable), then reuse it.
+
+        Lets detectors share intermediate findings (the seal tape tells where the tube is)
+        without running twice.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @property
     def shape(self) -> tuple[int, int]:

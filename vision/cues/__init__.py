@@ -52,8 +52,10 @@ def make_params(name: str, overrides: Mapping[str, Any] | None = None):
 
 
 def run_cue(name: str, scene: Scene, params=None) -> CueResult:
-    """Run one registered detector on a scene."""
+    """Run one registered detector on a scene (once per scene and params: results are memoised
+    on the scene, so a detector may consult another's finding without recomputing it)."""
     if name not in REGISTRY:
         raise ValueError(f"unknown cue {name!r}; known cues: {sorted(REGISTRY)}")
     detector = REGISTRY[name]
-    return detector.detect(scene, params if params is not None else detector.params())
+    params = params if params is not None else detector.params()
+    return scene.memo((name, params), lambda: detector.detect(scene, params))

@@ -134,15 +134,15 @@ def oriented_patch(image: np.ndarray, centre, axis, length: float, width: float)
     return cv2.warpAffine(image, matrix, (cols, rows), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
 
 
-def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: float, *, centred: bool = False) -> float:
+def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: float) -> float:
     """How clearly a bar about ``diameter`` wide, running along ``axis``, shows both edges.
 
     The mean CIELAB profile across the axis (over ``length`` along it) is searched on each
     side of ``centre`` for its strongest step between ``0.2`` and ``1.3`` diameters out
     (shading and glints inside the bar are weaker than its silhouette). The two steps must
-    be ``0.75`` to ``1.6`` diameters apart: the bar is as wide as expected, though
-    ``centre`` need not be on its middle line (with ``centred``, the edges must also lie
-    at similar distances either side of it). Returns the weaker step (CIE76), or 0.
+    be ``0.45`` to ``1.6`` diameters apart (a painted band or a tape measures a little
+    wider than the bar under it once blurred): the bar is about as wide as expected, though
+    ``centre`` need not be on its middle line. Returns the weaker step (CIE76), or 0.
     """
     half_width = 1.3 * diameter + 2.0
     patch = oriented_patch(lab, centre, axis, max(length, 2.0), 2.0 * half_width).astype(np.float32)
@@ -164,9 +164,7 @@ def edge_pair_strength(lab: np.ndarray, centre, axis, length: float, diameter: f
         best = int(np.argmax(np.where(sel, steps, -1.0)))
         found.append((float(steps[best]), float(offset[best])))
     (s1, o1), (s2, o2) = found
-    if not 0.75 * diameter <= o2 - o1 <= 1.6 * diameter:
-        return 0.0
-    if centred and abs(o2 + o1) > 0.35 * max(-o1, o2):
+    if not 0.45 * diameter <= o2 - o1 <= 1.6 * diameter:
         return 0.0
     return min(s1, s2)
 

@@ -1,7 +1,8 @@
 """Cover colour: the measured colour of the launch tube against named paint references.
 
-The tube is found from geometry: a pair of long, nearly parallel edges a tube diameter
-apart (Hough segments on a reduced image) with a uniform interior that differs from its
+Where the green seal tape is found, the tube's paint is read beside it (the tape marks the
+tube for certain). Otherwise the tube is found from geometry: a pair of long, nearly
+parallel edges a tube diameter apart (Hough segments on a reduced image) with a uniform interior that differs from its
 surroundings. Its colour (median over the interior, with tape-, marking- and specular
 pixels left out) is compared in CIELAB, after illuminant correction, with named
 references by CIEDE2000 with ``kL = 2`` (lightness down-weighted: shading and dirt change
@@ -220,11 +221,22 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
     reason = assessability(scene, min_side=48)
     if reason:
         return CueResult.not_assessable(NAME, reason, fields={"colour": None})
-    tubes = find_tubes(scene, params)
-    if not tubes:
-        return CueResult.not_assessable(NAME, "no launch tube found", fields={"colour": None})
-    tube = tubes[0]
-    colour, n = _tube_colour(scene, tube)
+    # The seal tape, when found, marks the tube for certain: its flanks are the tube's paint.
+    from . import run_cue  # the registry imports this module; resolve at call time
+
+    tape = run_cue("green_seal_tape", scene)
+    if tape.present:
+        colour = np.asarray(tape.measurements["tube_lab"], dtype=np.float64)
+        n = 0
+        tube = None
+        source = "beside the seal tape"
+    else:
+        tubes = find_tubes(scene, params)
+        if not tubes:
+            return CueResult.not_assessable(NAME, "no launch tube found", fields={"colour": None})
+        tube = tubes[0]
+        colour, n = _tube_colour(scene, tube)
+        source = "tube found from its edges"
     if colour[0] < 8.0:
         return CueResult.not_assessable(NAME, "tube too dark to judge its colour", fields={"colour": None})
     if colour[0] > 92.0:
@@ -239,24 +251,32 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
     similarity = d_other / (d_target + d_other + 1e-9)
     present = nearest == params.target and d_target <= params.max_delta_e
     score = similarity if present else min(similarity, 0.49)
-    c = tube["centre"]
-    u = tube["axis"]
-    v = np.array([-u[1], u[0]])
-    corners = np.array([c + su * tube["length"] / 2 * u + sv * tube["diameter"] / 2 * v for su in (-1, 1) for sv in (-1, 1)])
-    x0, y0 = corners.min(axis=0)
-    x1, y1 = corners.max(axis=0)
-    box = scene.box_to_original(max(x0, 0), max(y0, 0), x1 - max(x0, 0), y1 - max(y0, 0))
     chroma = float(np.hypot(colour[1], colour[2]))
     measurements = {
         "lab": colour,
         "lch": [float(colour[0]), chroma, float(np.degrees(np.arctan2(colour[2], colour[1])) % 360.0)],
         "delta_e2000": dict(zip(names, dist.tolist())),
-        "tube_length_px": float(tube["length"] * scene.working_pixel_size),
-        "tube_diameter_px": float(tube["diameter"] * scene.working_pixel_size),
-        "tube_paint_fraction": tube["paint_fraction"],
-        "tube_surround_difference": tube["surround_difference"],
-        "pixels": n,
+        "tube_source": source,
     }
+    if tube is None:
+        box = list(tape.regions[0].bbox)
+    else:
+        c = tube["centre"]
+        u = tube["axis"]
+        v = np.array([-u[1], u[0]])
+        corners = np.array([c + su * tube["length"] / 2 * u + sv * tube["diameter"] / 2 * v for su in (-1, 1) for sv in (-1, 1)])
+        x0, y0 = corners.min(axis=0)
+        x1, y1 = corners.max(axis=0)
+        box = scene.box_to_original(max(x0, 0), max(y0, 0), x1 - max(x0, 0), y1 - max(y0, 0))
+        measurements.update(
+            {
+                "tube_length_px": float(tube["length"] * scene.working_pixel_size),
+                "tube_diameter_px": float(tube["diameter"] * scene.working_pixel_size),
+                "tube_paint_fraction": tube["paint_fraction"],
+                "tube_surround_difference": tube["surround_difference"],
+                "pixels": n,
+            }
+        )
     region = Region(tuple(box), float(score), f"tube: {nearest.replace('_', ' ')}")
     state = CueState.PRESENT if present else CueState.ABSENT
     return CueResult(NAME, state, float(score), (region,), measurements, fields={"colour": nearest})

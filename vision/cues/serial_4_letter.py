@@ -34,7 +34,8 @@ import numpy as np
 
 from .. import ocr
 from ..normalise import Scene
-from ._shapes import assessability
+from ..colour import L_SCALE
+from ._shapes import assessability, blobs, l_threshold, strip_pixels
 from .base import CueResult, CueState, Region
 from .dark_green_cover import find_tubes
 
@@ -206,122 +207,149 @@ def _judge(reading: ocr.LineReading, text_h: float, params: Serial4LetterParams)
 
 
 def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterParams(), tubes: list[dict] | None = None) -> list[_Line]:
-    """Candidate text lines, best first (working pixels)."""
+    """Candidate text lines, best first, in working pixels.
+
+    Strokes lighter (top-hat) or darker (black-hat) than their surroundings are found at
+    a low contrast and kept when they reach a higher one (hysteresis). At working
+    resolution a small blurred stencil is one blob per word; larger stencils break into
+    letters, which are chained. A line is a blob (or chain) that is elongated like a word
+    and sits on a uniform surface.
+    """
     grey = scene.lightness
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (params.stroke_kernel, params.stroke_kernel))
+    lo, hi = params.char_height_range
+    h, w = grey.shape
     lines: list[_Line] = []
-    to8 = 255.0 / 100.0
     for light, op in ((True, cv2.MORPH_TOPHAT), (False, cv2.MORPH_BLACKHAT)):
         hat = cv2.morphologyEx(grey, op, kernel)
-        mask = (hat >= params.min_stroke_contrast * to8).astype(np.uint8)
-        seeds = hat >= params.seed_stroke_contrast * to8
-        n, labels, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
-        if n <= 1:
+        mask = hat >= l_threshold(params.min_stroke_contrast)
+        found = blobs(mask, min_area=4, max_area=int(4 * hi * hi * 8), seeds=hat >= l_threshold(params.seed_stroke_contrast))
+        if len(found) == 0:
             continue
-        seeded = np.bincount(labels[seeds], minlength=n) > 0
-        lines.extend(_chain(stats, centroids, seeded, hat, light, params))
-    tubes = tubes or []
+        axes, heights, lengths = [], [], []
+        for i in range(len(found)):
+            axis, _ = found.principal(i)
+            axis = axis if axis[0] >= 0 else -axis
+            axes.append(axis)
+            lengths.append(found.extent(i, axis))
+            heights.append(found.extent(i, np.array([-axis[1], axis[0]])))
+        axes, heights, lengths = np.array(axes), np.array(heights), np.array(lengths)
+        fill = found.area / np.maximum(heights * lengths, 1.0)
+        angle = np.degrees(np.arctan2(axes[:, 1], axes[:, 0]))
+        sized = (heights >= lo) & (heights <= hi) & (fill >= 0.15) & (fill <= 0.95)
+        # Words: one elongated blob along a moderate angle.
+        word = sized & (lengths >= 1.4 * heights) & (lengths <= 14 * heights) & (np.abs(angle) <= params.max_angle)
+        for i in np.flatnonzero(word):
+            lines.append(_Line(found.centre[i], axes[i], float(lengths[i]), float(heights[i]), light, 1, 0.0, False))
+        # Letters: compact blobs of one height, a letter pitch apart, chained into lines.
+        bh = found.box[:, 3].astype(np.float64)
+        letter = sized & (found.box[:, 2] <= 2.5 * bh) & (bh >= lo) & (bh <= hi)
+        lines.extend(_chain(found, np.flatnonzero(letter), light, params))
+        lines = _rank(lines, grey, mask, hat, light)
+    lines = [_on_tube(line, tubes or []) for line in lines]
+    lines.sort(key=lambda l: -l.score)
+    return _suppress_overlaps(lines)
+
+
+def _rank(lines: list[_Line], grey: np.ndarray, mask: np.ndarray, hat: np.ndarray, light: bool) -> list[_Line]:
+    """Score the lines of one polarity not scored yet: contrast of the strokes against
+    the uniformity of the surface round them (a stencil on paint, not foliage)."""
+    stack = np.dstack([grey, mask.astype(np.uint8) * 255, hat])
     out = []
     for line in lines:
-        on_tube, axis = _tube_fit(line, tubes)
-        if on_tube:
-            line = _Line(line.centre, axis, line.length, line.height, line.light, line.chars, line.score + 1.0, True)
-        out.append(line)
-    out.sort(key=lambda l: -l.score)
-    return _suppress_overlaps(out)
+        if line.light != light or line.score != 0.0:
+            out.append(line)
+            continue
+        px = strip_pixels(stack, line.centre, line.axis, line.length / 2 + 0.5 * line.height, 1.0 * line.height)
+        if len(px) < 8:
+            continue
+        ink = px[:, 1] > 0
+        if ink.sum() < 3 or (~ink).sum() < 3:
+            continue
+        contrast = float(np.median(px[ink, 2])) / L_SCALE
+        q25, q75 = np.percentile(px[~ink, 0], [25, 75]) / L_SCALE
+        clean = contrast / (contrast + 2.0 * float(q75 - q25) + 1.0)
+        ink_fraction = float(ink.mean())
+        shape = 1.0 if 1.8 <= line.length / line.height <= 6.0 else 0.6
+        density = 1.0 if 0.12 <= ink_fraction <= 0.6 else 0.5
+        score = clean * min(contrast / 25.0, 1.0) * shape * density
+        if score > 0.0:
+            out.append(_Line(line.centre, line.axis, line.length, line.height, line.light, line.chars, score, False))
+    return out
 
 
-def _suppress_overlaps(lines: list[_Line]) -> list[_Line]:
-    """Drop lines whose centre lies inside a better line (the dark gaps between light
-    letters form a line of the other polarity at the same place)."""
-    kept: list[_Line] = []
-    for line in lines:
-        inside = False
-        for k in kept:
-            d = line.centre - k.centre
-            if abs(d @ k.axis) <= k.length / 2 + 0.5 * k.height and abs(d @ np.array([-k.axis[1], k.axis[0]])) <= 0.75 * k.height:
-                inside = True
-                break
-        if not inside:
-            kept.append(line)
-    return kept
-
-
-def _chain(stats: np.ndarray, centroids: np.ndarray, seeded: np.ndarray, hat: np.ndarray, light: bool, params: Serial4LetterParams) -> list[_Line]:
-    """Chain character-sized components into lines."""
-    lo, hi = params.char_height_range
-    x, y, w, h, area = (stats[:, i].astype(np.float64) for i in range(5))
-    size = np.maximum(w, h)
-    fill = area / np.maximum(w * h, 1.0)
-    ok = seeded & (h >= lo) & (size <= hi) & (area >= 4) & (fill >= 0.12) & (fill <= 0.95) & (w <= 2.5 * h)
-    ok[0] = False
-    idx = np.flatnonzero(ok)
-    if idx.size < 1 or idx.size > 4000:
-        idx = idx[np.argsort(-area[idx])][:4000]
-    if idx.size == 0:
+def _chain(found, members: np.ndarray, light: bool, params: Serial4LetterParams) -> list[_Line]:
+    """Chain letter-like blobs of similar height that follow each other into lines."""
+    if members.size < 2:
         return []
-    cx, cy, hh, ww = centroids[idx, 0], centroids[idx, 1], h[idx], w[idx]
-    # Pairs of neighbours: similar height, a character pitch apart, roughly level.
-    parent = np.arange(idx.size)
+    members = members[np.argsort(-found.area[members])][:3000]
+    cx, cy = found.centre[members, 0], found.centre[members, 1]
+    hh = found.box[members, 3].astype(np.float64)
+    ww = found.box[members, 2].astype(np.float64)
+    parent = np.arange(members.size)
 
-    def find(i: int) -> int:
+    def root(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
-        return i
+        return int(i)
 
     order = np.argsort(cx)
     xs = cx[order]
-    for a_pos, a in enumerate(order):
-        reach = 1.8 * hh[a]
-        end = np.searchsorted(xs, xs[a_pos] + reach, side="right")
-        for b in order[a_pos + 1 : end]:
-            ratio = hh[a] / hh[b]
-            if not 0.67 <= ratio <= 1.5:
+    for pos, a in enumerate(order):
+        end = np.searchsorted(xs, xs[pos] + 2.0 * hh[a], side="right")
+        for b in order[pos + 1 : end]:
+            href = max(hh[a], hh[b])
+            if not 0.67 <= hh[a] / hh[b] <= 1.5:
                 continue
             dx, dy = cx[b] - cx[a], cy[b] - cy[a]
-            dist = math.hypot(dx, dy)
-            href = max(hh[a], hh[b])
-            if dist > 1.8 * href or dist < 0.3 * href:
+            if not 0.3 * href <= math.hypot(dx, dy) <= 1.8 * href or abs(math.degrees(math.atan2(dy, dx))) > params.max_angle:
                 continue
-            if abs(math.degrees(math.atan2(dy, dx))) > params.max_angle:
-                continue
-            ra, rb = find(a), find(b)
+            ra, rb = root(a), root(b)
             if ra != rb:
                 parent[ra] = rb
-    roots = np.array([find(i) for i in range(idx.size)])
+    roots = np.array([root(i) for i in range(members.size)])
     lines = []
     for r in np.unique(roots):
-        members = np.flatnonzero(roots == r)
-        if members.size < 2:
+        group = np.flatnonzero(roots == r)
+        if group.size < 2:
             continue
-        pts = []
-        for m in members:
-            k = idx[m]
-            pts.append([[x[k], y[k]], [x[k] + w[k], y[k]], [x[k], y[k] + h[k]], [x[k] + w[k], y[k] + h[k]]])
-        centres = np.stack([cx[members], cy[members]], -1)
-        if members.size >= 2:
-            c0 = centres.mean(axis=0)
-            _, _, vt = np.linalg.svd(centres - c0, full_matrices=False)
-            axis = vt[0]
-        if axis[0] < 0:
-            axis = -axis
-        angle = math.degrees(math.atan2(axis[1], axis[0]))
-        if abs(angle) > params.max_angle:
+        centres = np.stack([cx[group], cy[group]], -1)
+        centre = centres.mean(axis=0)
+        axis = np.linalg.svd(centres - centre, full_matrices=False)[2][0]
+        axis = axis if axis[0] >= 0 else -axis
+        if abs(math.degrees(math.atan2(axis[1], axis[0]))) > params.max_angle:
             continue
-        normal = np.array([-axis[1], axis[0]])
-        along = centres @ axis
-        height = float(np.median(hh[members]) * abs(math.cos(math.radians(angle))) + 0.0)
-        height = float(np.median(hh[members]))
-        offsets = (centres - centres.mean(axis=0)) @ normal
+        height = float(np.median(hh[group]))
+        offsets = (centres - centre) @ np.array([-axis[1], axis[0]])
         if np.abs(offsets).max() > 0.45 * height:
             continue
-        length = float(along.max() - along.min() + np.median(ww[members]))
-        centre = centres.mean(axis=0)
-        contrast = float(np.mean([hat[int(cy[m]), int(cx[m])] for m in members]))
-        score = min(members.size, 6) / 6.0 + min(contrast / 80.0, 1.0) * 0.5
-        lines.append(_Line(centre, axis, length, height, light, int(members.size), score, False))
+        along = (centres - centre) @ axis
+        length = float(along.max() - along.min() + np.median(ww[group]))
+        lines.append(_Line(centre + axis * (along.max() + along.min()) / 2, axis, length, height, light, int(group.size), 0.0, False))
     return lines
+
+
+def _on_tube(line: _Line, tubes: list[dict]) -> _Line:
+    """A line on a found tube and along it ranks first and takes the tube's axis."""
+    on_tube, axis = _tube_fit(line, tubes)
+    if not on_tube:
+        return line
+    return _Line(line.centre, axis, line.length, line.height, line.light, line.chars, line.score + 1.0, True)
+
+
+def _suppress_overlaps(lines: list[_Line]) -> list[_Line]:
+    """Drop lines whose centre lies on a better line (the dark gaps between light letters
+    form a line of the other polarity at the same place)."""
+    kept: list[_Line] = []
+    for line in lines:
+        d = [line.centre - k.centre for k in kept]
+        if not any(
+            abs(di @ k.axis) <= k.length / 2 + 0.5 * k.height and abs(di @ np.array([-k.axis[1], k.axis[0]])) <= 0.75 * k.height
+            for di, k in zip(d, kept)
+        ):
+            kept.append(line)
+    return kept
 
 
 def _tube_fit(line: _Line, tubes: list[dict]) -> tuple[bool, np.ndarray]:

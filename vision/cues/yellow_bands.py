@@ -348,7 +348,7 @@ def _leg_strength(scene: Scene, found: Blobs, members: list[int], geometry: dict
     for a, b in zip(members[:-1], members[1:]):
         mid = (found.centre[a] + found.centre[b]) / 2.0
         gap = float(np.hypot(*(found.centre[b] - found.centre[a]))) - float(geometry["along"].mean())
-        strength = min(strength, edge_pair_strength(scene.lab, mid, geometry["u"], max(gap * 0.6, 1.0), width, centred=True))
+        strength = min(strength, edge_pair_strength(scene.lab, mid, geometry["u"], max(gap * 0.6, 1.0), width))
     return float(strength)
 
 
