@@ -55,6 +55,8 @@ REPORT_NAME = "report.html"
 THUMB_DIR = "thumbs"
 #: Long side of a gallery thumbnail, in pixels.
 THUMB_SIDE = 320
+#: Keys of :func:`photo_entry` that only the photo page needs (parsed when it is opened).
+DETAIL_KEYS = ("verbal", "cues", "provenance")
 #: Bins of the confidence histogram over [0, 1].
 HISTOGRAM_BINS = 20
 
@@ -93,10 +95,10 @@ def _url(relative_posix: str) -> str:
     return quote(relative_posix, safe="/")
 
 
-def _original_url(image: str, out_dir: Path) -> str | None:
-    """The original photo's path relative to the report, as a URL (None when impossible)."""
+def _original_url(image: str, out_abs: str) -> str | None:
+    """The original photo's path relative to the report folder ``out_abs`` (absolute), as a URL."""
     try:
-        rel = os.path.relpath(os.path.abspath(image), os.path.abspath(out_dir))
+        rel = os.path.relpath(os.path.abspath(image), out_abs)
     except ValueError:  # another drive on Windows
         return None
     return _url(Path(rel).as_posix())
@@ -131,6 +133,9 @@ def write_thumbnail(overlay: Path, thumb: Path, *, side: int = THUMB_SIDE) -> bo
 
 def photo_entry(record: Mapping[str, Any], index: int, out_dir: Path, *, thumbnails: bool = True) -> dict[str, Any]:
     """The data the report's script needs for one record (a plain, JSON-ready dict).
+
+    The page carries it in two parts: the gallery's index (every key but those in
+    :data:`DETAIL_KEYS`, and the cue states) and the photo page's details.
 
     Parameters
     ----------
@@ -184,7 +189,7 @@ def photo_entry(record: Mapping[str, Any], index: int, out_dir: Path, *, thumbna
         "height": record.get("height"),
         "overlay": overlay_url,
         "thumb": thumb_url,
-        "original": _original_url(image, out_dir) if image else None,
+        "original": _original_url(image, os.path.abspath(out_dir)) if image else None,
         "cues": cues,
         "provenance": {
             "sha256": record.get("sha256"),
@@ -263,7 +268,12 @@ def render_report(records: Sequence[Mapping[str, Any]], out_dir: str | Path, *, 
     photos = [photo_entry(r, i, out, thumbnails=thumbnails) for i, r in enumerate(records)]
     summary = _summary(photos)
     cue_names = list(summary["cue_states"])
-    data = {"photos": photos, "cues": cue_names, "labels": [name for name, _ in summary["labels"]]}
+    index = []
+    for p in photos:
+        states = {c["name"]: c["state"] for c in p["cues"]}
+        index.append({**{k: v for k, v in p.items() if k not in DETAIL_KEYS}, "states": [states.get(name) for name in cue_names]})
+    data = {"photos": index, "cues": cue_names, "labels": [name for name, _ in summary["labels"]]}
+    details = [{k: p[k] for k in DETAIL_KEYS} for p in photos]
     template = _environment().get_template("report.html.j2")
     return template.render(
         title=title or f"vision report: {out.resolve().name}",
@@ -271,6 +281,7 @@ def render_report(records: Sequence[Mapping[str, Any]], out_dir: str | Path, *, 
         cue_names=cue_names,
         provenance=_provenance(records),
         data=script_json(data),
+        details=script_json(details),
         nonce=secrets.token_urlsafe(18),
     )
 

@@ -37,15 +37,16 @@ class NormaliseParams:
         pushed into its complement.
     correction_strength : float
         Exponent applied to the estimated gains: 1 corrects fully, 0 not at all. The
-        default 0.5 halves a cast (a +-20 % cast leaves about +-10 %, which the detectors'
-        colour ranges absorb) and halves the damage of a wrong estimate on a scene that is
-        simply one colour.
+        default 0.75 removes most of a cast (a +-20 % cast leaves about +-5 %, which the
+        detectors' colour ranges absorb) and limits the damage of a wrong estimate on a
+        scene that is simply one colour (measured on a development set: better cue
+        accuracy than 1.0 or 0.5).
     """
 
     max_side: int = 1024
     correct_illuminant: bool = True
     max_gain: float = 1.25
-    correction_strength: float = 0.5
+    correction_strength: float = 0.75
 
     def __post_init__(self) -> None:
         if not isinstance(self.max_side, int) or self.max_side < 64:

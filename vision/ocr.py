@@ -113,7 +113,7 @@ def _parse_hocr(text: str, pages: int) -> list[LineReading]:
     return out
 
 
-def read_lines(images: Sequence[np.ndarray], *, whitelist: str, psm: int = 7, timeout: float = 30.0) -> list[LineReading]:
+def read_lines(images: Sequence[np.ndarray], *, whitelist: str, psm: int = 7, timeout: float = 30.0, extra: str = "") -> list[LineReading]:
     """Read each image as one line of text, in a single Tesseract run.
 
     Parameters
@@ -154,7 +154,7 @@ def read_lines(images: Sequence[np.ndarray], *, whitelist: str, psm: int = 7, ti
         raise ValueError(f"whitelist: expected printable characters without spaces or quotes, got {whitelist!r}")
     if tesseract_path() is None:
         raise FileNotFoundError(MISSING_REASON)
-    config = f"--psm {int(psm)} --oem 1 -c tessedit_char_whitelist={whitelist} -c hocr_char_boxes=1"
+    config = f"--psm {int(psm)} --oem 1 -c tessedit_char_whitelist={whitelist} -c hocr_char_boxes=1 {extra}"
     with tempfile.TemporaryDirectory(prefix="vision-ocr-") as tmp:
         names = []
         for i, img in enumerate(images):

@@ -145,7 +145,9 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     candidates = []
     order = np.argsort(-found.area)[:40]
     for i in order:
-        cand = _assess_band(scene, found, int(i), mask, seeds, params)
+        x, y, bw, bh = (int(v) for v in found.box[i])
+        comp = (found.labels[y : y + bh, x : x + bw] == found.ids[i]).astype(np.uint8)
+        cand = _assess_band(scene, comp, x, y, mask, seeds, params)
         if cand is not None:
             candidates.append(cand)
 
@@ -155,7 +157,7 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         best = max(candidates, key=lambda c: c["partial"], default=None)
         score = 0.45 * best["partial"] if best else 0.0
         if best:
-            measurements["best_rejected"] = {k: v for k, v in best.items() if k not in ("passes", "box", "index")}
+            measurements["best_rejected"] = {k: v for k, v in best.items() if k not in ("passes", "box", "area")}
         return CueResult(NAME, CueState.ABSENT, score, (), measurements)
 
     good.sort(key=lambda c: -c["quality"])
@@ -163,8 +165,8 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         Region(tuple(scene.box_to_original(*c["box"])), 0.5 + 0.5 * c["quality"], "green seal tape") for c in good[:5]
     )
     top = good[0]
-    measurements.update({k: v for k, v in top.items() if k not in ("passes", "box", "partial", "index")})
-    measurements["area_fraction"] = float(found.area[top["index"]] / (h * w))
+    measurements.update({k: v for k, v in top.items() if k not in ("passes", "box", "partial", "area")})
+    measurements["area_fraction"] = float(top["area"] / (h * w))
     return CueResult(NAME, CueState.PRESENT, 0.5 + 0.5 * top["quality"], regions, measurements)
 
 
@@ -223,10 +225,36 @@ def _side_evidence(tape: dict, flank: dict, run: float, params) -> float:
     )
 
 
-def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, seeds: np.ndarray, params: GreenSealTapeParams) -> dict | None:
-    """Shape and flank tests for one green component; ``None`` if it cannot be a band at all."""
-    x, y, bw, bh = (int(v) for v in found.box[i])
-    comp = (found.labels[y : y + bh, x : x + bw] == found.ids[i]).astype(np.uint8)
+def _split_by_colour(scene: Scene, comp: np.ndarray, x: int, y: int) -> list[np.ndarray]:
+    """Split a component that is two things touching (a tape and a leaf, a tape and a lit
+    tube) into its two colour clusters (k-means in CIELAB), largest connected part of each."""
+    sel = comp.astype(bool)
+    pixels = scene.lab[y : y + comp.shape[0], x : x + comp.shape[1]][sel].astype(np.float32)
+    if len(pixels) < 40:
+        return []
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    # Deterministic start (lighter / darker half), so a photo scores the same in any batch.
+    start = (pixels[:, 0] > np.median(pixels[:, 0])).astype(np.int32).reshape(-1, 1)
+    _, labels, centres = cv2.kmeans(pixels, 2, start, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
+    if np.linalg.norm((centres[0] - centres[1]) * [1 / 2.55, 1.0, 1.0]) < 10.0:
+        return []  # one colour: nothing to split
+    parts = []
+    for k in range(2):
+        part = np.zeros(comp.shape, np.uint8)
+        part[sel] = (labels.ravel() == k).astype(np.uint8)
+        n, lab, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+        if n > 1:
+            largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+            parts.append((lab == largest).astype(np.uint8))
+    return parts
+
+
+def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarray, seeds: np.ndarray, params: GreenSealTapeParams, split: bool = True) -> dict | None:
+    """Shape and flank tests for one green component (``comp``: its mask cropped at ``x, y``);
+    ``None`` if it cannot be a band at all. A component failing the shape test is tried
+    again split into its two colours (``split``)."""
+    bh, bw = comp.shape
+    area = int(np.count_nonzero(comp))
     contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
@@ -240,10 +268,19 @@ def _assess_band(scene: Scene, found, i: int, mask: np.ndarray, seeds: np.ndarra
     cv2.drawContours(filled, [hull], -1, 1, thickness=cv2.FILLED)
     hull_area = max(np.count_nonzero(filled), 1)
     rect_fill = float(min(hull_area / (rw * rh), 1.0))
-    solidity = float(found.area[i] / hull_area)
-    base = {"index": i, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill, "solidity": solidity}
+    solidity = float(area / hull_area)
+    base = {"area": area, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill, "solidity": solidity}
     if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 2.0:
-        return {**base, "partial": 0.0}
+        best = {**base, "partial": 0.0}
+        for part in _split_by_colour(scene, comp, x, y) if split else []:
+            ys, xs = np.nonzero(part)
+            if len(ys) < params.min_area:
+                continue
+            y0, x0 = int(ys.min()), int(xs.min())
+            cand = _assess_band(scene, part[y0 : ys.max() + 1, x0 : xs.max() + 1], x + x0, y + y0, mask, seeds, params, split=False)
+            if cand is not None and (cand["passes"], cand.get("quality", 0.0)) > (best["passes"], best.get("quality", 0.0)):
+                best = cand
+        return best
     pixels = scene.lab[y : y + bh, x : x + bw][comp.astype(bool) & seeds[y : y + bh, x : x + bw].astype(bool)]
     tape = strip_stats(pixels)
     if tape is None:

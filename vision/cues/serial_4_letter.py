@@ -154,56 +154,85 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     chosen = lines[: params.max_regions]
     if not chosen:
         return CueResult(NAME, CueState.ABSENT, 0.0, (), measurements, fields={"text": None})
-    crops = [_ocr_crop(scene, line, params) for line in chosen]
+    prepared = [(line, _ocr_crop(scene, line, params)) for line in chosen]
+    prepared = [(line, crop) for line, crop in prepared if crop is not None]
+    chosen, crops = [p[0] for p in prepared], [p[1] for p in prepared]
+    if not crops:
+        return CueResult(NAME, CueState.ABSENT, 0.0, (), measurements, fields={"text": None})
+    pages = [(k, image) for k, crop in enumerate(crops) for image in crop.images]
     try:
-        readings = ocr.read_lines([c for c, _ in crops], whitelist=params.whitelist, psm=7, timeout=params.timeout)
+        read = ocr.read_lines([image for _, image in pages], whitelist=params.whitelist, psm=7, timeout=params.timeout)
     except (RuntimeError, OSError) as exc:  # a failed run is reported, not hidden
         return CueResult.not_assessable(NAME, f"tesseract failed: {exc}", measurements=measurements, fields={"text": None})
     measurements["ocr_regions"] = len(crops)
-    judged = [_judge(reading, text_h, params) for reading, (_, text_h) in zip(readings, crops)]
+    measurements["ocr_images"] = len(pages)
+    # Each region is read in two renderings (binarised and grey); the better reading counts.
+    candidates = []
+    for (k, _), reading in zip(pages, read):
+        verdict = _judge(reading, crops[k], params)
+        candidates.append((verdict["four_letters"], verdict["score"], k, verdict))
+    per_region = {}
+    for cand in candidates:
+        k = cand[2]
+        if k not in per_region or cand[:2] > per_region[k][:2]:
+            per_region[k] = cand
     measurements["readings"] = [
-        {"text": r.text, "confidences": [round(c, 1) for c in r.confidences], "score": j["score"], "on_tube": line.on_tube}
-        for r, j, line in zip(readings, judged, chosen)
+        {"text": v[3]["text"], "raw": v[3]["raw"], "confidences": v[3]["confidences"], "score": round(v[1], 4), "on_tube": chosen[k].on_tube}
+        for k, v in sorted(per_region.items())
     ]
-    best = max(range(len(judged)), key=lambda i: (judged[i]["four_letters"], judged[i]["score"]))
-    line, reading, verdict = chosen[best], readings[best], judged[best]
+    four, _, best, verdict = max(per_region.values(), key=lambda c: c[:2])
+    line = chosen[best]
     box = _line_box(scene, line)
-    if verdict["four_letters"]:
+    if four:
         measurements.update(
             {
-                "char_confidences": [round(c, 2) for c in reading.confidences],
-                "mean_confidence": float(np.mean(reading.confidences)),
+                "char_confidences": verdict["confidences"],
+                "mean_confidence": float(np.mean(verdict["confidences"])),
+                "raw_reading": verdict["raw"],
                 "text_height_px": float(line.height * scene.working_pixel_size),
                 "angle_deg": float(np.degrees(np.arctan2(line.axis[1], line.axis[0]))),
-                "polarity": "light_on_dark" if line.light else "dark_on_light",
+                "polarity": "light_on_dark" if crops[best].light else "dark_on_light",
                 "on_tube": line.on_tube,
             }
         )
         score = 0.5 + 0.5 * verdict["score"]
-        region = Region(tuple(box), score, f"serial reads '{reading.text}'")
-        return CueResult(NAME, CueState.PRESENT, score, (region,), measurements, fields={"text": reading.text})
-    measurements["best_reading"] = reading.text
+        region = Region(tuple(box), score, f"serial reads '{verdict['text']}'")
+        return CueResult(NAME, CueState.PRESENT, score, (region,), measurements, fields={"text": verdict["text"]})
+    measurements["best_reading"] = verdict["raw"]
     score = 0.45 * verdict["score"]
-    regions = (Region(tuple(box), score, f"marking reads '{reading.text}'"),) if reading.text else ()
+    regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),) if verdict["raw"] else ()
     return CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None})
 
 
-def _judge(reading: ocr.LineReading, text_h: float, params: Serial4LetterParams) -> dict:
-    """Does a reading look like a four-letter serial? ``score`` in [0, 1] grades it."""
-    chars = "".join(reading.chars)
-    if not chars:
-        return {"four_letters": False, "score": 0.0}
-    confs = np.asarray(reading.confidences)
+#: Stencil capitals whose shape Tesseract also reads as a digit (a bar, a ring).
+_DIGIT_AS_LETTER = str.maketrans("01", "OI")
+
+
+def _judge(reading: ocr.LineReading, crop: _Crop, params: Serial4LetterParams) -> dict:
+    """Does a reading look like a four-letter serial? ``score`` in [0, 1] grades it.
+
+    A four-character reading with at most one ``0`` or ``1`` among capitals is read as the
+    capital of the same shape (``O``, ``I``): Tesseract cannot tell a stencilled ``I``
+    from a ``1``. A line of digits stays digits.
+    """
+    raw = "".join(reading.chars)
+    confs = [round(float(c), 2) for c in reading.confidences]
+    out = {"four_letters": False, "score": 0.0, "raw": reading.text, "text": raw, "confidences": confs}
+    if not raw:
+        return out
+    folded = raw.translate(_DIGIT_AS_LETTER) if sum(ch.isdigit() for ch in raw) <= 1 else raw
     heights = np.array([b[3] - b[1] for b in reading.boxes], float)
     # Tesseract invents characters on blank or textured crops; real ones are the line's height.
+    text_h = crop.text_height
     sized = bool(np.all((heights >= 0.6 * text_h) & (heights <= 1.6 * text_h)))
-    letters = len(chars) == 4 and chars.isalpha() and chars.isupper()
-    confident = bool(confs.min() >= params.min_char_confidence)
-    quality = float(np.clip((confs.mean() - params.min_char_confidence) / (100.0 - params.min_char_confidence), 0.0, 1.0))
+    letters = len(folded) == 4 and folded.isalpha() and folded.isupper() and not crop.cut
+    confident = min(confs) >= params.min_char_confidence
+    quality = float(np.clip((np.mean(confs) - params.min_char_confidence) / (100.0 - params.min_char_confidence), 0.0, 1.0))
+    out["text"] = folded
     if letters and confident and sized:
-        return {"four_letters": True, "score": quality}
+        return {**out, "four_letters": True, "score": quality}
     partial = 0.5 * letters + 0.25 * confident + 0.25 * sized
-    return {"four_letters": False, "score": float(partial * min(1.0, confs.mean() / 100.0))}
+    return {**out, "score": float(partial * min(1.0, np.mean(confs) / 100.0))}
 
 
 def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterParams(), tubes: list[dict] | None = None) -> list[_Line]:
@@ -375,49 +404,129 @@ def _line_box(scene: Scene, line: _Line) -> list[int]:
     return scene.box_to_original(x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0))
 
 
-def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> tuple[np.ndarray, float]:
-    """Rectified, upscaled, binarised crop of a line from the original photo: dark text on
-    white. Returns the crop and the text height in it."""
-    sx, sy = scene.scale_x, scene.scale_y
-    centre = line.centre * [sx, sy] + [sx / 2 - 0.5, sy / 2 - 0.5]
+@dataclass(frozen=True)
+class _Crop:
+    """A line prepared for OCR: dark text on white, and what was measured on the way."""
+
+    images: tuple[np.ndarray, ...]  # (h, w) uint8 renderings: binarised, grey
+    text_height: float  # capitals' height in the renderings, pixels
+    light: bool  # light paint on a darker surface
+    pieces: int  # ink components kept (letters, or letters run together)
+    cut: bool  # the line runs on past the crop: a longer marking than was found
+
+
+def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop | None:
+    """Rectify a line from the original photo, upscale it, binarise it and keep only the ink
+    that forms the line (``None`` when nothing there looks like a line of characters)."""
     pixel = scene.working_pixel_size
     text_h = line.height * pixel
     zoom = float(np.clip(params.ocr_text_height / max(text_h, 1.0), 1.0, params.max_upscale))
-    out_w = int(round((line.length * pixel + 1.6 * text_h) * zoom))
-    out_h = int(round(2.0 * text_h * zoom))
+    half_len = line.length * pixel / 2.0 + 2.0 * text_h
+    half_h = 1.5 * text_h
+    out_w, out_h = int(round(2 * half_len * zoom)), int(round(2 * half_h * zoom))
+    centre = line.centre * [scene.scale_x, scene.scale_y] + [scene.scale_x / 2 - 0.5, scene.scale_y / 2 - 0.5]
     u = line.axis
     v = np.array([-u[1], u[0]])
-    # Output pixel (i, j) samples original point centre + (i - W/2)/zoom * u + (j - H/2)/zoom * v.
-    origin = centre - u * (out_w / 2) / zoom - v * (out_h / 2) / zoom
+    # Output pixel (i, j) samples the original at origin + i/zoom * u + j/zoom * v.
+    origin = centre - u * half_len - v * half_h
     matrix = np.array([[u[0] / zoom, v[0] / zoom, origin[0]], [u[1] / zoom, v[1] / zoom, origin[1]]], np.float64)
-    # Only the region's neighbourhood of the original is converted to grey.
     corners = np.array([origin + matrix[:, :2] @ [i, j] for i in (0, out_w) for j in (0, out_h)])
     H, W = scene.original.shape[:2]
     x0, y0 = np.clip(np.floor(corners.min(axis=0)) - 2, 0, [W - 1, H - 1]).astype(int)
-    x1, y1 = np.clip(np.ceil(corners.max(axis=0)) + 3, 1, [W, H]).astype(int)
+    x1, y1 = np.clip(np.ceil(corners.max(axis=0)) + 3, [x0 + 1, y0 + 1], [W, H]).astype(int)
     roi = cv2.cvtColor(np.ascontiguousarray(scene.original[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
     matrix[:, 2] -= [x0, y0]
-    crop = cv2.warpAffine(roi, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-    crop = cv2.GaussianBlur(crop, (0, 0), max(0.5, 0.5 * zoom / 2))
-    level, binary = cv2.threshold(crop, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
-    # The paint's polarity: the margins above and below the text are the tube's surface.
-    band = max(1, int(round(0.3 * text_h * zoom)))
-    margin = np.concatenate([crop[:band].ravel(), crop[-band:].ravel()])
-    if np.median(margin) < level:
-        binary = 255 - binary
-    binary = _clear_border_ink(binary)
-    pad = int(round(0.5 * text_h * zoom))
-    binary = cv2.copyMakeBorder(binary, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    return binary, text_h * zoom
+    grey = cv2.warpAffine(roi, matrix, (out_w, out_h), flags=cv2.INTER_CUBIC | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    grey = cv2.GaussianBlur(grey, (0, 0), max(0.5, 0.3 * zoom))
+    cap = text_h * zoom
+    mid = out_h / 2.0
+    band = grey[int(mid - 0.6 * cap) : int(mid + 0.6 * cap) + 1]
+    level, _ = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    best = None
+    # Ink is looked for in a band along the line only, so letters near the tube's edge do
+    # not merge with the sky or ground beyond it.
+    rows = np.abs(np.arange(out_h) - mid) <= 0.85 * cap
+    core = (out_w / 2.0 - line.length * pixel * zoom / 2.0, out_w / 2.0 + line.length * pixel * zoom / 2.0)
+    for light in (True, False):
+        ink = ((grey > level) if light else (grey < level)) & rows[:, None]
+        found = _line_ink(ink.astype(np.uint8), cap, core)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = (found[0], light, *found[1:])
+    if best is None:
+        return None
+    _, light, keep, box, height, pieces, cut = best
+    bx0, by0, bx1, by1 = box
+    # Tesseract reads the grey levels (its recogniser is not binary): keep the line's ink
+    # and a stroke's width round it, stretched to dark text on white, and blank the rest.
+    text = 255 - grey if light else grey
+    near = cv2.dilate(keep.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (_odd(0.25 * height), _odd(0.25 * height)))) > 0
+    ink_level = float(np.median(text[keep]))
+    paper = text[by0:by1, bx0:bx1][~keep[by0:by1, bx0:bx1]]
+    paper_level = float(np.median(paper)) if paper.size else 255.0
+    span = max(paper_level - ink_level, 1.0)
+    stretched = np.clip((text.astype(np.float32) - ink_level) * (255.0 / span), 0, 255).astype(np.uint8)
+    stretched[~near] = 255
+    pad = int(round(0.5 * height))
+    image = np.full((by1 - by0 + 2 * pad, bx1 - bx0 + 2 * pad), 255, np.uint8)
+    ey0, ey1 = max(by0 - pad, 0), min(by1 + pad, out_h)
+    ex0, ex1 = max(bx0 - pad, 0), min(bx1 + pad, out_w)
+    image[ey0 - (by0 - pad) : ey1 - (by0 - pad), ex0 - (bx0 - pad) : ex1 - (bx0 - pad)] = stretched[ey0:ey1, ex0:ex1]
+    binary = np.where(image > 127, 255, 0).astype(np.uint8)
+    return _Crop((binary, image), float(height), light, pieces, cut)
 
 
-def _clear_border_ink(binary: np.ndarray) -> np.ndarray:
-    """Whiten dark components touching the crop's top or bottom edge (tube edges, shadows)."""
-    ink = (binary == 0).astype(np.uint8)
+def _odd(value: float) -> int:
+    """Nearest odd kernel size, at least 3."""
+    return max(3, int(round(value)) | 1)
+
+
+def _line_ink(ink: np.ndarray, cap: float, core: tuple[float, float]):
+    """The ink components forming a line of characters about ``cap`` tall through the
+    middle row of ``ink``, chained outwards from ``core`` (x range) across gaps of at most
+    one character height. Returns ``(quality, mask, box, height, pieces, cut)`` or ``None``."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    h = binary.shape[0]
-    touching = (stats[:, cv2.CC_STAT_TOP] == 0) | (stats[:, cv2.CC_STAT_TOP] + stats[:, cv2.CC_STAT_HEIGHT] >= h)
-    touching[0] = False
-    out = binary.copy()
-    out[touching[labels]] = 255
-    return out
+    if n <= 1:
+        return None
+    out_h, out_w = ink.shape
+    mid = out_h / 2.0
+    x, y, w, h, area = (stats[1:, i].astype(np.float64) for i in range(5))
+    band_top, band_bottom = mid - 0.85 * cap, mid + 0.85 * cap
+    clipped = (y <= band_top + 1) | (y + h >= band_bottom - 1)
+    ok = (
+        (y <= mid + 0.3 * cap)
+        & (y + h >= mid - 0.3 * cap)
+        & (h >= 0.45 * cap)
+        & (area >= 0.03 * cap * cap)
+        & (area <= 0.85 * w * h)
+        & (w <= max(1.5 * (core[1] - core[0]), 3.0 * cap))
+        & ~(clipped & (w > 1.5 * cap))  # the surface's edge, cut by the band
+    )
+    idx = np.flatnonzero(ok)
+    if idx.size == 0:
+        return None
+    idx = idx[np.argsort(x[idx])]
+    inside = (x[idx] + w[idx] >= core[0]) & (x[idx] <= core[1])
+    if not inside.any():
+        return None
+    chosen = set(idx[inside].tolist())
+    left, right = min(x[i] for i in chosen), max(x[i] + w[i] for i in chosen)
+    for i in idx[::-1]:  # leftwards
+        if x[i] + w[i] < left and left - (x[i] + w[i]) <= cap:
+            chosen.add(int(i))
+            left = x[i]
+    for i in idx:  # rightwards
+        if x[i] > right and x[i] - right <= cap:
+            chosen.add(int(i))
+            right = x[i] + w[i]
+    chosen = sorted(chosen, key=lambda i: x[i])
+    heights = h[chosen]
+    height = float(np.median(heights))
+    # Components that overlap along the line are one character's pieces, not two characters.
+    spread = float(np.std(heights) / height) if len(chosen) > 1 else 0.0
+    top, bottom = int(min(y[i] for i in chosen)), int(max(y[i] + h[i] for i in chosen))
+    bx0, bx1 = int(left), int(right)
+    keep = np.isin(labels, np.array(chosen) + 1)
+    fill = float(keep[top:bottom, bx0:bx1].mean())
+    cut = bx0 <= 0 or bx1 >= out_w
+    quality = min(len(chosen), 8) * max(0.0, 1.0 - spread) * (1.0 if 0.15 <= fill <= 0.7 else 0.3)
+    return quality, keep, (bx0, top, bx1, bottom), height, len(chosen), cut

@@ -5,8 +5,15 @@
 (function () {
   "use strict";
 
+  // The gallery's index is parsed at once; the photo pages' data (cues with measurements,
+  // provenance) only when the first photo page is opened.
   const DATA = JSON.parse(document.getElementById("vision-data").textContent);
   const PHOTOS = DATA.photos;
+  let DETAILS = null;
+  const detailOf = (p) => {
+    if (DETAILS === null) DETAILS = JSON.parse(document.getElementById("vision-details").textContent);
+    return DETAILS[p.i];
+  };
   const PAGE = 120;
   const VERDICTS = ["confirm", "reject", "unsure"];
   const S = { list: [], shown: 0, review: null, verdicts: {}, scroll: 0, view: "both" };
@@ -88,8 +95,8 @@
   function matches(p, f) {
     if (f.label && p.label !== f.label) return false;
     if (f.state) {
-      if (!p.cues.some((c) => (!f.cue || c.name === f.cue) && c.state === f.state)) return false;
-    } else if (f.cue && !p.cues.some((c) => c.name === f.cue)) return false;
+      if (f.cue ? p.states[DATA.cues.indexOf(f.cue)] !== f.state : !p.states.includes(f.state)) return false;
+    } else if (f.cue && !p.states[DATA.cues.indexOf(f.cue)]) return false;
     if (p.confidence === null || p.confidence === undefined) {
       if (f.min > 0 || f.max < 1) return false;
     } else if (p.confidence < f.min || p.confidence > f.max) return false;
@@ -132,7 +139,7 @@
     const picture = p.thumb || p.overlay
       ? el("img", { class: "thumb", src: p.thumb || p.overlay, alt: "overlay of " + p.name, loading: "lazy", decoding: "async", width: 320, height: 240 })
       : el("div", { class: "nothumb", text: p.status === "error" ? p.error || "error" : "no overlay" });
-    const chips = p.cues.map((c) => el("span", { class: "chip " + c.state, title: c.name + ": " + c.state }));
+    const chips = DATA.cues.map((name, k) => (p.states[k] ? el("span", { class: "chip " + p.states[k], title: name + ": " + p.states[k] }) : null));
     const bar = el("span", { class: "confbar" }, [el("span")]);
     bar.firstChild.style.width = ((p.confidence || 0) * 100).toFixed(1) + "%";
     const v = photoVerdict(p);
@@ -194,7 +201,7 @@
             el("span", { class: "badge label-" + p.label, text: p.label }),
             " confidence " + fmt(p.confidence, 3) + ", combined log10 LR " + signed(p.log_lr),
           ]),
-          el("div", { text: p.verbal || "" }),
+          el("div", { text: detailOf(p).verbal || "" }),
         ]);
     const parts = [nav, ident];
     if (S.review && p.status === "ok") {
@@ -261,7 +268,7 @@
       el("thead", {}, [el("tr", {}, head.map((h) => el("th", { text: h, attrs: { scope: "col" } })))]),
     ]);
     const body = el("tbody");
-    for (const c of p.cues) {
+    for (const c of detailOf(p).cues) {
       const finding = [];
       if (c.reason) finding.push(["reason", c.reason]);
       for (const [k, v] of Object.entries(c.fields)) finding.push([k, v]);
@@ -283,7 +290,7 @@
   }
 
   function provenance(p) {
-    const pv = p.provenance || {};
+    const pv = detailOf(p).provenance || {};
     const prof = pv.profile || {};
     const norm = pv.normalisation || {};
     const src = pv.source || {};
@@ -314,18 +321,26 @@
     const status = el("span", { class: "saved", text: current.updated ? "saved " + current.updated : "" });
     const note = el("textarea", { value: current.note || "", placeholder: "note", attrs: { "aria-label": "note" + (cue ? " on " + cue : "") } });
     const buttons = el("div", { class: "verdict-buttons" });
-    const send = (verdict) => save(p, cue, verdict, note.value, status, buttons);
+    // Saves run one after another and each sends the box's state at that moment, so a note
+    // saved on blur and the click that caused the blur cannot overtake each other.
+    const want = { verdict: current.verdict || null };
+    let queue = Promise.resolve();
+    const push = () => { queue = queue.then(() => save(p, cue, want.verdict, note.value, status)); };
     for (const v of VERDICTS) {
       buttons.appendChild(el("button", {
         type: "button", class: v, text: v, attrs: { "data-verdict": v, "aria-pressed": String(current.verdict === v) },
-        onclick: () => send(((S.verdicts[p.path] || {})[cue] || {}).verdict === v ? null : v),
+        onclick: () => {
+          want.verdict = want.verdict === v ? null : v;
+          for (const b of buttons.children) b.setAttribute("aria-pressed", String(b.dataset.verdict === want.verdict));
+          push();
+        },
       }));
     }
-    note.addEventListener("change", () => send(((S.verdicts[p.path] || {})[cue] || {}).verdict || null));
+    note.addEventListener("change", push);
     return el("div", { class: "verdict-box", attrs: { "data-cue": cue } }, [buttons, note, status]);
   }
 
-  async function save(p, cue, verdict, note, status, buttons) {
+  async function save(p, cue, verdict, note, status) {
     status.textContent = "saving\u2026";
     try {
       const response = await fetch("api/verdict", {
@@ -338,7 +353,6 @@
       const slot = (S.verdicts[p.path] = S.verdicts[p.path] || {});
       if (answer.verdict) slot[cue] = answer.verdict;
       else delete slot[cue];
-      for (const b of buttons.children) b.setAttribute("aria-pressed", String(answer.verdict ? b.dataset.verdict === answer.verdict.verdict : false));
       status.textContent = answer.verdict ? "saved " + answer.verdict.updated : "cleared";
     } catch (err) {
       status.textContent = "not saved: " + err.message;

@@ -1,0 +1,516 @@
+"""Fit a profile's likelihood ratios and calibration map from labelled scan results.
+
+:func:`calibrate` turns results + labels into a new profile (the JSON format of
+``vision/profiles/*.json``) in three steps, all fitted on a training split of the photos
+(near-duplicates stay on one side; the split is stratified by class, from a fixed seed):
+
+1. **Cue likelihood ratios.** For each cue, the pool-adjacent-violators algorithm
+   (isotonic regression) orders the cue's assessable scores into blocks whose share of
+   positives never decreases with the score. Each block's likelihood ratio is
+   ``P(block | H1) / P(block | H2)`` with a pseudo-count added to both classes (shrinking
+   sparse blocks towards LR = 1, so every LR is finite), then made monotone again. The
+   blocks become ``[score, log10 LR]`` knots (interpolated linearly between blocks).
+2. **Dependence.** The cues are not independent (a Toofan photo tends to show tape *and*
+   bands), so summed log-LRs overstate the evidence. One factor, the slope of a logistic
+   regression of the class on the summed log-LR, scales every cue's log-LRs.
+3. **Calibration map.** The profile's ``calibration`` ``[[confidence, calibrated], ...]``
+   is a Platt (logistic) or isotonic fit of the class on the resulting confidence. It
+   maps confidences to the labelled set's base rate: a calibrated 0.8 is right about 80 %
+   of the time on photos like the labelled ones.
+
+Before and after, on the held-out split: expected calibration error (ECE), Brier score,
+ROC AUC and the log-likelihood-ratio cost (Cllr) of the reported LR
+(``identification.log_lr``). Too few labelled photos (fewer than ``min_per_class`` of
+either class in the training split) raise :class:`CalibrationError`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import warnings
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from . import __version__
+from .cues import CueResult
+from .cues.base import plain
+from .evidence import Identification, Profile, combine, load_profile
+from .evaluate import (
+    DEFAULT_MAX_HASH_DISTANCE,
+    LabelledRecord,
+    brier_score,
+    cllr,
+    join,
+    records_profile,
+    reliability,
+    roc_auc,
+)
+from .labels import LabelSet
+from .report import read_results
+
+__all__ = [
+    "CalibrationError",
+    "Calibration",
+    "MIN_PER_CLASS",
+    "calibrate",
+    "fit_cue_log10_lr",
+    "fit_logistic",
+    "pav",
+    "rescore",
+    "split_groups",
+]
+
+#: Fewer labelled photos of either class than this in the training split: refuse to fit.
+MIN_PER_CLASS = 10
+
+_LN10 = math.log(10.0)
+
+
+class CalibrationError(ValueError):
+    """The labels cannot support a fit (too few photos of a class)."""
+
+
+# ----------------------------------------------------------------------------------------
+# Fitting primitives
+# ----------------------------------------------------------------------------------------
+def _pool(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-decreasing fit of a sequence (pool adjacent violators), one value per entry."""
+    blocks: list[list[float]] = []  # [weighted sum, weight, entries]
+    for v, wt in zip(values, weights):
+        blocks.append([float(v) * float(wt), float(wt), 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            s, wt2, n = blocks.pop()
+            blocks[-1][0] += s
+            blocks[-1][1] += wt2
+            blocks[-1][2] += n
+    return np.repeat([b[0] / b[1] for b in blocks], [int(b[2]) for b in blocks])
+
+
+def pav(x, y, w=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted isotonic (non-decreasing) regression of ``y`` on ``x`` by pool-adjacent-violators.
+
+    Equal ``x`` values always share a block.
+
+    Parameters
+    ----------
+    x, y : (N,) float arrays
+    w : (N,) float array, optional
+        Weights (> 0).
+
+    Returns
+    -------
+    lo, hi : (B,) float arrays
+        Smallest and largest ``x`` of each block, increasing.
+    value : (B,) float array
+        Weighted mean of ``y`` in each block, increasing.
+    weight : (B,) float array
+        Total weight of each block.
+
+    Examples
+    --------
+    >>> lo, hi, v, _ = pav([1, 2, 3, 4], [0, 1, 0, 1])
+    >>> lo.tolist(), hi.tolist(), v.tolist()
+    ([1.0, 2.0, 4.0], [1.0, 3.0, 4.0], [0.0, 0.5, 1.0])
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones_like(x) if w is None else np.asarray(w, dtype=np.float64)
+    if not (x.ndim == 1 and x.shape == y.shape == w.shape):
+        raise ValueError(f"x, y, w: expected 1-D arrays of one length, got {x.shape}, {y.shape}, {w.shape}")
+    if x.size == 0:
+        raise ValueError("pav: no data")
+    if (w <= 0).any() or not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("pav: expected finite x and y and weights > 0")
+    order = np.argsort(x, kind="mergesort")
+    x, y, w = x[order], y[order], w[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(x)) + 1]
+    ends = np.r_[starts[1:] - 1, x.size - 1]
+    weight = np.add.reduceat(w, starts)
+    fitted = _pool(np.add.reduceat(w * y, starts) / weight, weight)
+    first = np.r_[True, np.diff(fitted) != 0]  # a new block where the fitted value steps up
+    bstart = np.flatnonzero(first)
+    bend = np.r_[bstart[1:] - 1, fitted.size - 1]
+    return x[starts][bstart], x[ends][bend], fitted[bstart], np.add.reduceat(weight, bstart)
+
+
+def _knots(lo: np.ndarray, hi: np.ndarray, values: np.ndarray, digits: int = 6) -> list[list[float]]:
+    """Piecewise-linear knots of a step fit: each block flat over [lo, hi], ramps between, ends at 0 and 1."""
+    out: list[list[float]] = []
+    for a, b, v in zip(lo, hi, values):
+        for s in (a, b) if b > a else (a,):
+            out.append([round(float(s), digits), round(float(v), 6)])
+    if out[0][0] > 0.0:
+        out.insert(0, [0.0, out[0][1]])
+    if out[-1][0] < 1.0:
+        out.append([1.0, out[-1][1]])
+    return out
+
+
+def fit_cue_log10_lr(scores, y, w=None, *, pseudo_count: float = 1.0) -> list[list[float]]:
+    """Monotone, finite ``[score, log10 LR]`` knots of one cue from labelled scores.
+
+    Parameters
+    ----------
+    scores : (N,) float array
+        The cue's scores on assessable photos.
+    y : (N,) array of 0/1
+    w : (N,) float array, optional
+        Photo weights (near-duplicate groups).
+    pseudo_count : float
+        Added to each block, split between the classes in proportion to their totals, so
+        a block seen in one class only still has a finite LR and sparse blocks shrink
+        towards LR = 1.
+
+    Returns
+    -------
+    list of [score, log10_lr]
+        At least two knots, scores increasing from 0 to 1, log-LRs non-decreasing.
+
+    Examples
+    --------
+    >>> knots = fit_cue_log10_lr([0.1] * 10 + [0.9] * 10, [0] * 10 + [1] * 10)
+    >>> knots[0][1] < 0 < knots[-1][1]
+    True
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones_like(scores) if w is None else np.asarray(w, dtype=np.float64)
+    if pseudo_count <= 0:
+        raise ValueError(f"pseudo_count: expected > 0, got {pseudo_count!r}")
+    n1, n0 = float(np.sum(w * y)), float(np.sum(w * (1 - y)))
+    if n1 <= 0 or n0 <= 0:
+        return [[0.0, 0.0], [1.0, 0.0]]  # one class only: the cue says nothing
+    lo, hi, share, weight = pav(scores, y, w)
+    pos, neg = share * weight, (1 - share) * weight
+    a1, a0 = pseudo_count * n1 / (n1 + n0), pseudo_count * n0 / (n1 + n0)
+    log_lr = np.log10(((pos + a1) / (n1 + pseudo_count)) / ((neg + a0) / (n0 + pseudo_count)))
+    # The pseudo-count can swap nearly equal neighbours: restore the order, weighted.
+    return _knots(lo, hi, _pool(log_lr, weight))
+
+
+def fit_logistic(x, y, w=None, *, smooth_targets: bool = True, iterations: int = 50) -> tuple[float, float]:
+    """Weighted logistic regression ``P(y=1) = 1 / (1 + exp(-(a x + b)))`` by Newton's method.
+
+    With ``smooth_targets`` the 0/1 targets become Platt's ``1/(N0+2)`` and
+    ``(N1+1)/(N1+2)``, which keeps the fit finite on separable data.
+
+    Returns
+    -------
+    a, b : float
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    w = np.ones_like(x) if w is None else np.asarray(w, dtype=np.float64)
+    n1, n0 = float(np.sum(w * y)), float(np.sum(w * (1 - y)))
+    t = np.where(y > 0.5, (n1 + 1) / (n1 + 2), 1 / (n0 + 2)) if smooth_targets else y
+    a, b = 0.0, math.log((n1 + 1) / (n0 + 1))
+    X = np.stack([x, np.ones_like(x)], axis=1)
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
+        grad = X.T @ (w * (p - t))
+        hess = (X * (w * p * (1 - p))[:, None]).T @ X + 1e-9 * np.eye(2)
+        step = np.linalg.solve(hess, grad)
+        a, b = a - step[0], b - step[1]
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return float(a), float(b)
+
+
+def _platt_map(slope: float, intercept: float, *, step: float = 0.25, span: float = 6.0) -> list[list[float]]:
+    """``[[confidence, calibrated], ...]`` of ``calibrated = sigmoid(slope * ln10 * logit10(c) + intercept)``."""
+    out = []
+    for L in np.arange(-span, span + step / 2, step):
+        c = 1.0 / (1.0 + 10.0 ** (-L))
+        out.append([float(c), float(1.0 / (1.0 + math.exp(-(slope * _LN10 * L + intercept))))])
+    return out
+
+
+def _isotonic_map(confidence: np.ndarray, y: np.ndarray, w: np.ndarray, pseudo_count: float) -> list[list[float]]:
+    """``[[confidence, calibrated], ...]`` by PAV, each block shrunk towards the base rate by ``pseudo_count``."""
+    lo, hi, share, weight = pav(confidence, y, w)
+    base = float(np.sum(w * y) / np.sum(w))
+    shrunk = (share * weight + pseudo_count * base) / (weight + pseudo_count)
+    return _knots(lo, hi, _pool(shrunk, weight), digits=9)
+
+
+# ----------------------------------------------------------------------------------------
+# Splitting and rescoring
+# ----------------------------------------------------------------------------------------
+def split_groups(items: Sequence[LabelledRecord], holdout: float, seed: int) -> tuple[list[int], list[int]]:
+    """Indices of a training and a held-out split of ``items``.
+
+    Whole near-duplicate groups go to one side; groups are drawn per class (the
+    group's majority label), so both sides keep the class balance. Deterministic for a
+    given ``seed``.
+    """
+    if not 0.0 <= holdout < 1.0:
+        raise ValueError(f"holdout: expected a fraction in [0, 1), got {holdout!r}")
+    members: dict[int, list[int]] = {}
+    for i, it in enumerate(items):
+        members.setdefault(it.group, []).append(i)
+    rng = np.random.default_rng(seed)
+    test_groups: set[int] = set()
+    for cls in (0, 1):
+        groups = sorted(g for g, idx in members.items() if int(2 * sum(items[i].label.toofan for i in idx) >= len(idx)) == cls)
+        chosen = rng.permutation(len(groups))[: int(round(holdout * len(groups)))]
+        test_groups.update(groups[k] for k in chosen)
+    train = [i for i, it in enumerate(items) if it.group not in test_groups]
+    test = [i for i, it in enumerate(items) if it.group in test_groups]
+    return train, test
+
+
+def rescore(records: Sequence[Mapping[str, Any]], profile: Profile) -> list[Identification]:
+    """Identifications of scanned records under another profile, without re-running the detectors.
+
+    The cue states and scores are taken from the records (so the profile must use the
+    same detector settings as the scan) and combined by :func:`vision.evidence.combine`,
+    exactly as a scan with ``profile`` would.
+    """
+    out = []
+    for record in records:
+        cues = record.get("cues") or {}
+        results = {}
+        for name in profile.cue_names:
+            if name not in cues:
+                raise ValueError(f"{record.get('image')}: no result for cue {name!r} (profile {profile.name!r} needs it)")
+            c = cues[name]
+            results[name] = CueResult(name, c["state"], float(c["score"]), reason=c.get("reason") or None)
+        out.append(combine(results, profile))
+    return out
+
+
+def _scores(items: Sequence[LabelledRecord], idents: Sequence[Identification] | None, n_bins: int) -> dict[str, Any]:
+    y = np.array([it.label.toofan for it in items])
+    w = np.array([it.weight for it in items])
+    if idents is None:
+        p = np.array([it.confidence for it in items])
+        lr = np.array([it.log10_lr for it in items])
+    else:
+        p = np.array([i.confidence for i in idents])
+        lr = np.array([i.log_lr for i in idents])
+    table = reliability(y, p, n_bins, w)
+    both = 0 < y.sum() < y.size
+    return {
+        "photos": len(items),
+        "ece": table.ece,
+        "brier": brier_score(y, p, w),
+        "cllr": cllr(y, lr, w) if both else None,
+        "roc_auc": roc_auc(y, p, w) if both else None,
+        "reliability": table.to_dict(),
+    }
+
+
+# ----------------------------------------------------------------------------------------
+# The fit
+# ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Calibration:
+    """The result of :func:`calibrate`: the new profile and the before/after report."""
+
+    profile: Mapping[str, Any]
+    report: Mapping[str, Any]
+
+    def load(self) -> Profile:
+        """The new profile, loaded (as ``vision scan --profile`` would load the written file)."""
+        return Profile.from_dict(self.profile, source="<calibrated>")
+
+    def write(self, path: str | Path) -> Path:
+        """Write the profile JSON (the report is inside it, under ``calibrated``)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.profile, indent=1) + "\n", encoding="utf-8")
+        return path
+
+    def summary(self) -> str:
+        r = self.report
+
+        def f(x: Any) -> str:
+            return "n/a" if x is None else f"{x:.3f}"
+
+        split = r["split"]
+        evaluated_on = "held-out" if split["test"] else "training (no held-out split!)"
+        b, a = r["before"], r["after"]
+        return "\n".join(
+            [
+                f"fitted on {split['train']} photos ({split['train_classes']['positive']} positive, "
+                f"{split['train_classes']['negative']} negative groups), evaluated on {split['test'] or split['train']} {evaluated_on} photos",
+                f"cue LR scale for dependence: {r['lr_scale']:.3f}; calibration map: {r['method']}",
+                f"{'':10s}{'before':>10s}{'after':>10s}",
+                *(f"{k:10s}{f(b[k]):>10s}{f(a[k]):>10s}" for k in ("ece", "brier", "cllr", "roc_auc")),
+            ]
+        )
+
+
+def _source_data(profile: Profile) -> dict[str, Any]:
+    if profile.source.startswith("vision:"):
+        text = (resources.files("vision") / "profiles" / f"{profile.source[7:]}.json").read_text(encoding="utf-8")
+    else:
+        text = Path(profile.source).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def calibrate(
+    records: Sequence[Mapping[str, Any]] | str | Path,
+    labels: LabelSet,
+    *,
+    profile: Profile | str | None = None,
+    holdout: float = 0.5,
+    seed: int = 0,
+    method: str = "platt",
+    pseudo_count: float = 1.0,
+    min_per_class: int = MIN_PER_CLASS,
+    n_bins: int = 10,
+    dedupe: bool = True,
+    max_hash_distance: int = DEFAULT_MAX_HASH_DISTANCE,
+    image_root: str | Path | None = None,
+) -> Calibration:
+    """Fit cue likelihood ratios and a calibration map from labelled results.
+
+    Parameters
+    ----------
+    records : sequence of dict, or path
+        ``results.jsonl`` records of a scan, or its output folder.
+    labels : LabelSet
+    profile : Profile or str, optional
+        The profile to refit (its detector settings must be those of the scan); default:
+        the scan's profile.
+    holdout : float
+        Fraction of photo groups kept out of the fit to measure before/after (0: fit on
+        everything and report in-sample numbers).
+    seed : int
+        Seed of the split.
+    method : {"platt", "isotonic"}
+        Calibration map.
+    pseudo_count : float
+        Regularisation of the cue LRs and the isotonic map.
+    min_per_class : int
+        Refuse to fit with fewer training photos (groups) of either class.
+    n_bins : int
+        Bins of the expected calibration error.
+    dedupe, max_hash_distance, image_root
+        Near-duplicate grouping (see :func:`vision.evaluate.join`).
+
+    Returns
+    -------
+    Calibration
+
+    Raises
+    ------
+    CalibrationError
+        Too few labelled photos of a class.
+    ValueError
+        Bad arguments, or no record matches a label.
+    """
+    if method not in ("platt", "isotonic"):
+        raise ValueError(f"method: expected 'platt' or 'isotonic', got {method!r}")
+    if isinstance(records, (str, Path)):
+        records = read_results(records)
+    records = list(records)
+    scanned = records_profile(records)
+    if profile is None:
+        if scanned is None:
+            raise ValueError("profile: the scan's profile cannot be loaded; name the profile to refit")
+        profile = scanned
+    elif not isinstance(profile, Profile):
+        profile = load_profile(profile)
+    if scanned is not None and [c.params for c in scanned.cues] != [c.params for c in profile.cues]:
+        warnings.warn("the profile's detector settings differ from the scan's: the fitted LRs will not match its scores", stacklevel=2)
+    joined = join(records, labels, dedupe=dedupe, max_hash_distance=max_hash_distance, image_root=image_root)
+    items = joined.items
+    if not items:
+        raise ValueError(f"no result matches a label in {labels.source}: results are matched by file name")
+    train_idx, test_idx = split_groups(items, holdout, seed)
+    train = [items[i] for i in train_idx]
+    test = [items[i] for i in test_idx]
+    classes = _class_counts(train)
+    if min(classes.values()) < min_per_class:
+        raise CalibrationError(
+            f"too few labelled photos to fit: the training split has {classes['positive']} positive and "
+            f"{classes['negative']} negative photo(s) (near-duplicates counted once), at least {min_per_class} of each "
+            f"are needed ({len(items)} labelled photos in all, {holdout:.0%} held out)"
+        )
+
+    y = np.array([it.label.toofan for it in train], dtype=np.float64)
+    w = np.array([it.weight for it in train])
+    fits: dict[str, Any] = {}
+    cue_knots: dict[str, list[list[float]]] = {}
+    for cue in profile.cue_names:
+        states = [it.record["cues"][cue]["state"] for it in train]
+        mask = np.array([s != "not_assessable" for s in states])
+        scores = np.array([float(it.record["cues"][cue]["score"]) for it in train])
+        cue_knots[cue] = fit_cue_log10_lr(scores[mask], y[mask], w[mask], pseudo_count=pseudo_count) if mask.any() else [[0.0, 0.0], [1.0, 0.0]]
+        fits[cue] = {"assessable": int(mask.sum()), "positives": int(y[mask].sum()), "negatives": int((1 - y[mask]).sum())}
+
+    data = copy.deepcopy(_source_data(profile))
+    data.pop("calibration", None)
+    data.pop("calibrated", None)
+    for cue, knots in cue_knots.items():
+        data["cues"][cue]["log10_lr"] = knots
+    # Dependence between cues: one slope on the summed log-LR.
+    raw = rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))
+    slope, _ = fit_logistic(np.array([i.log_lr for i in raw]) * _LN10, y, w)
+    lr_scale = float(np.clip(slope, 0.05, 2.0))
+    for cue, knots in cue_knots.items():
+        data["cues"][cue]["log10_lr"] = [[s, round(v * lr_scale, 6)] for s, v in knots]
+        data["cues"][cue]["notes"] = (
+            f"fitted by vision calibrate from {fits[cue]['assessable']} assessable training photos "
+            f"({fits[cue]['positives']} positive); isotonic LR x {lr_scale:.3f} for dependence"
+        )
+    scaled = rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))
+    confidence = np.array([i.confidence for i in scaled])
+    if method == "platt":
+        logit10 = np.log10(np.clip(confidence, 1e-12, 1 - 1e-12) / np.clip(1 - confidence, 1e-12, 1))
+        a, b = fit_logistic(logit10 * _LN10, y, w)
+        data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _platt_map(a, b)]
+        map_params: dict[str, Any] = {"slope": a, "intercept": b}
+    else:
+        data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _isotonic_map(confidence, y, w, pseudo_count)]
+        map_params = {}
+    fitted = Profile.from_dict(data, source="<fit>")
+
+    evaluated = test if test else train
+    report = {
+        "tool_version": __version__,
+        "source_profile": {"name": profile.name, "source": profile.source, "sha256": profile.sha256},
+        "labels": {"source": labels.source, "format": labels.format},
+        "method": method,
+        "map_parameters": map_params,
+        "pseudo_count": pseudo_count,
+        "lr_scale": lr_scale,
+        "seed": seed,
+        "holdout": holdout,
+        "split": {
+            "train": len(train),
+            "test": len(test),
+            "train_classes": classes,
+            "test_classes": _class_counts(test),
+            "groups": joined.groups,
+            "unlabelled": len(joined.unlabelled),
+            "errors": len(joined.errors),
+        },
+        "cues": fits,
+        "evaluated_on": "held-out" if test else "training",
+        "before": _scores(evaluated, None, n_bins),
+        "after": _scores(evaluated, rescore([it.record for it in evaluated], fitted), n_bins),
+        "train_before": _scores(train, None, n_bins),
+        "train_after": _scores(train, rescore([it.record for it in train], fitted), n_bins),
+    }
+    report = plain(report)
+    data["calibrated"] = {k: v for k, v in report.items() if k not in ("train_before", "train_after")}
+    for side in ("before", "after"):
+        data["calibrated"][side] = {k: v for k, v in report[side].items() if k != "reliability"}
+    return Calibration(profile=data, report=report)
+
+
+def _class_counts(items: Sequence[LabelledRecord]) -> dict[str, int]:
+    by_group: dict[int, list[int]] = {}
+    for it in items:
+        by_group.setdefault(it.group, []).append(it.label.toofan)
+    pos = sum(1 for v in by_group.values() if 2 * sum(v) >= len(v))
+    return {"positive": pos, "negative": len(by_group) - pos}
