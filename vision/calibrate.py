@@ -92,7 +92,18 @@ def _pool(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return np.repeat([b[0] / b[1] for b in blocks], [int(b[2]) for b in blocks])
 
 
-def pav(x, y, w=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+@dataclass(frozen=True)
+class Blocks:
+    """The steps of an isotonic fit (see :func:`pav`); arrays of one length, by increasing ``x``."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+    centre: np.ndarray
+    value: np.ndarray
+    weight: np.ndarray
+
+
+def pav(x, y, w=None) -> Blocks:
     """Weighted isotonic (non-decreasing) regression of ``y`` on ``x`` by pool-adjacent-violators.
 
     Equal ``x`` values always share a block.
@@ -105,17 +116,15 @@ def pav(x, y, w=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
     Returns
     -------
-    lo, hi : (B,) float arrays
-        Smallest and largest ``x`` of each block, increasing.
-    value : (B,) float array
-        Weighted mean of ``y`` in each block, increasing.
-    weight : (B,) float array
-        Total weight of each block.
+    Blocks
+        ``lo``/``hi``: smallest and largest ``x`` of each block; ``centre``: its weighted
+        mean ``x``; ``value``: its weighted mean ``y`` (increasing); ``weight``: its total
+        weight.
 
     Examples
     --------
-    >>> lo, hi, v, _ = pav([1, 2, 3, 4], [0, 1, 0, 1])
-    >>> lo.tolist(), hi.tolist(), v.tolist()
+    >>> b = pav([1, 2, 3, 4], [0, 1, 0, 1])
+    >>> b.lo.tolist(), b.hi.tolist(), b.value.tolist()
     ([1.0, 2.0, 4.0], [1.0, 3.0, 4.0], [0.0, 0.5, 1.0])
     """
     x = np.asarray(x, dtype=np.float64)
@@ -133,18 +142,16 @@ def pav(x, y, w=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     ends = np.r_[starts[1:] - 1, x.size - 1]
     weight = np.add.reduceat(w, starts)
     fitted = _pool(np.add.reduceat(w * y, starts) / weight, weight)
-    first = np.r_[True, np.diff(fitted) != 0]  # a new block where the fitted value steps up
-    bstart = np.flatnonzero(first)
-    bend = np.r_[bstart[1:] - 1, fitted.size - 1]
-    return x[starts][bstart], x[ends][bend], fitted[bstart], np.add.reduceat(weight, bstart)
+    first = np.flatnonzero(np.r_[True, np.diff(fitted) != 0])  # a new block where the fit steps up
+    last = np.r_[first[1:] - 1, fitted.size - 1]
+    block_weight = np.add.reduceat(weight, first)
+    centre = np.add.reduceat(np.add.reduceat(w * x, starts), first) / block_weight
+    return Blocks(x[starts][first], x[ends][last], centre, fitted[first], block_weight)
 
 
-def _knots(lo: np.ndarray, hi: np.ndarray, values: np.ndarray, digits: int = 6) -> list[list[float]]:
-    """Piecewise-linear knots of a step fit: each block flat over [lo, hi], ramps between, ends at 0 and 1."""
-    out: list[list[float]] = []
-    for a, b, v in zip(lo, hi, values):
-        for s in (a, b) if b > a else (a,):
-            out.append([round(float(s), digits), round(float(v), 6)])
+def _knots(x: np.ndarray, values: np.ndarray, *, digits: int = 6) -> list[list[float]]:
+    """Piecewise-linear knots through ``(x, value)`` points, extended flat to 0 and 1."""
+    out = [[round(float(a), digits), round(float(v), 6)] for a, v in zip(x, values)]
     if out[0][0] > 0.0:
         out.insert(0, [0.0, out[0][1]])
     if out[-1][0] < 1.0:
@@ -154,6 +161,10 @@ def _knots(lo: np.ndarray, hi: np.ndarray, values: np.ndarray, digits: int = 6) 
 
 def fit_cue_log10_lr(scores, y, w=None, *, pseudo_count: float = 1.0) -> list[list[float]]:
     """Monotone, finite ``[score, log10 LR]`` knots of one cue from labelled scores.
+
+    The isotonic blocks of the class on the score give, per block, the likelihood ratio
+    ``P(block | H1) / P(block | H2)``; the knots sit at the blocks' mean scores, so the
+    LR ramps between neighbouring blocks rather than jumping at a training photo's score.
 
     Parameters
     ----------
@@ -186,40 +197,74 @@ def fit_cue_log10_lr(scores, y, w=None, *, pseudo_count: float = 1.0) -> list[li
     n1, n0 = float(np.sum(w * y)), float(np.sum(w * (1 - y)))
     if n1 <= 0 or n0 <= 0:
         return [[0.0, 0.0], [1.0, 0.0]]  # one class only: the cue says nothing
-    lo, hi, share, weight = pav(scores, y, w)
-    pos, neg = share * weight, (1 - share) * weight
+    b = pav(scores, y, w)
+    pos, neg = b.value * b.weight, (1 - b.value) * b.weight
     a1, a0 = pseudo_count * n1 / (n1 + n0), pseudo_count * n0 / (n1 + n0)
     log_lr = np.log10(((pos + a1) / (n1 + pseudo_count)) / ((neg + a0) / (n0 + pseudo_count)))
     # The pseudo-count can swap nearly equal neighbours: restore the order, weighted.
-    return _knots(lo, hi, _pool(log_lr, weight))
+    return _knots(b.centre, _pool(log_lr, b.weight))
 
 
-def fit_logistic(x, y, w=None, *, smooth_targets: bool = True, iterations: int = 50) -> tuple[float, float]:
-    """Weighted logistic regression ``P(y=1) = 1 / (1 + exp(-(a x + b)))`` by Newton's method.
+def fit_logistic(X, y, w=None, *, ridge: float = 1.0, prior=None, offset: float | None = None, iterations: int = 100) -> tuple[np.ndarray, float]:
+    """Weighted logistic regression ``P(y=1) = 1 / (1 + exp(-(X @ beta + c)))``, ridge-regularised.
 
-    With ``smooth_targets`` the 0/1 targets become Platt's ``1/(N0+2)`` and
-    ``(N1+1)/(N1+2)``, which keeps the fit finite on separable data.
+    Newton's method on the penalised log-loss ``sum w log-loss + ridge/2 |beta - prior|^2``;
+    the penalty keeps the fit finite on separable data and pulls a small data set
+    towards ``prior``.
+
+    Parameters
+    ----------
+    X : (N, K) or (N,) float array
+    y : (N,) array of 0/1
+    w : (N,) float array, optional
+    ridge : float
+        Penalty weight (in units of photos).
+    prior : (K,) float array, optional
+        Where the penalty pulls ``beta`` (default: ones, i.e. "keep the input as it is").
+    offset : float, optional
+        Fix the intercept ``c`` at this value instead of fitting it.
 
     Returns
     -------
-    a, b : float
+    beta : (K,) float array
+    c : float
+
+    Examples
+    --------
+    >>> beta, c = fit_logistic([-2.0, -1.0, 1.0, 2.0], [0, 1, 0, 1], ridge=0.0)
+    >>> round(float(beta[0]), 3), round(c, 3)
+    (0.402, 0.0)
     """
-    x = np.asarray(x, dtype=np.float64)
+    X = np.asarray(X, dtype=np.float64)
+    X = X[:, None] if X.ndim == 1 else X
     y = np.asarray(y, dtype=np.float64)
-    w = np.ones_like(x) if w is None else np.asarray(w, dtype=np.float64)
-    n1, n0 = float(np.sum(w * y)), float(np.sum(w * (1 - y)))
-    t = np.where(y > 0.5, (n1 + 1) / (n1 + 2), 1 / (n0 + 2)) if smooth_targets else y
-    a, b = 0.0, math.log((n1 + 1) / (n0 + 1))
-    X = np.stack([x, np.ones_like(x)], axis=1)
+    w = np.ones(len(y)) if w is None else np.asarray(w, dtype=np.float64)
+    k = X.shape[1]
+    prior = np.ones(k) if prior is None else np.asarray(prior, dtype=np.float64)
+    fixed = offset is not None
+    A = X if fixed else np.hstack([X, np.ones((len(y), 1))])
+    theta = np.r_[prior, [] if fixed else [0.0]]
+    penalty = np.r_[np.full(k, float(ridge)), [] if fixed else [1e-9]]
+    target = np.r_[prior, [] if fixed else [0.0]]
+    c0 = float(offset) if fixed else 0.0
+
+    def loss(t: np.ndarray) -> float:
+        z = A @ t + c0
+        return float(np.sum(w * (np.logaddexp(0.0, z) - y * z)) + 0.5 * np.sum(penalty * (t - target) ** 2))
+
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-np.clip(a * x + b, -50, 50)))
-        grad = X.T @ (w * (p - t))
-        hess = (X * (w * p * (1 - p))[:, None]).T @ X + 1e-9 * np.eye(2)
-        step = np.linalg.solve(hess, grad)
-        a, b = a - step[0], b - step[1]
-        if np.max(np.abs(step)) < 1e-10:
+        z = A @ theta + c0
+        p = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        grad = A.T @ (w * (p - y)) + penalty * (theta - target)
+        hess = (A * (w * p * (1 - p))[:, None]).T @ A + np.diag(penalty) + 1e-12 * np.eye(len(theta))
+        step = np.linalg.solve(hess, -grad)
+        f0, t = loss(theta), 1.0
+        while loss(theta + t * step) > f0 + 1e-4 * t * (grad @ step) and t > 1e-8:
+            t *= 0.5  # damped Newton: never increase the loss
+        theta = theta + t * step
+        if np.max(np.abs(t * step)) < 1e-10:
             break
-    return float(a), float(b)
+    return theta[:k], (c0 if fixed else float(theta[k]))
 
 
 def _platt_map(slope: float, intercept: float, *, step: float = 0.25, span: float = 6.0) -> list[list[float]]:
@@ -233,10 +278,10 @@ def _platt_map(slope: float, intercept: float, *, step: float = 0.25, span: floa
 
 def _isotonic_map(confidence: np.ndarray, y: np.ndarray, w: np.ndarray, pseudo_count: float) -> list[list[float]]:
     """``[[confidence, calibrated], ...]`` by PAV, each block shrunk towards the base rate by ``pseudo_count``."""
-    lo, hi, share, weight = pav(confidence, y, w)
+    b = pav(confidence, y, w)
     base = float(np.sum(w * y) / np.sum(w))
-    shrunk = (share * weight + pseudo_count * base) / (weight + pseudo_count)
-    return _knots(lo, hi, _pool(shrunk, weight), digits=9)
+    shrunk = (b.value * b.weight + pseudo_count * base) / (b.weight + pseudo_count)
+    return _knots(b.centre, _pool(shrunk, b.weight), digits=9)
 
 
 # ----------------------------------------------------------------------------------------
@@ -340,7 +385,8 @@ class Calibration:
             [
                 f"fitted on {split['train']} photos ({split['train_classes']['positive']} positive, "
                 f"{split['train_classes']['negative']} negative groups), evaluated on {split['test'] or split['train']} {evaluated_on} photos",
-                f"cue LR scale for dependence: {r['lr_scale']:.3f}; calibration map: {r['method']}",
+                "cue LR weights for dependence: " + ", ".join(f"{k} {v:.2f}" for k, v in r["lr_scale"].items())
+                + f"; calibration map: {r['method']}",
                 f"{'':10s}{'before':>10s}{'after':>10s}",
                 *(f"{k:10s}{f(b[k]):>10s}{f(a[k]):>10s}" for k in ("ece", "brier", "cllr", "roc_auc")),
             ]
@@ -364,6 +410,8 @@ def calibrate(
     seed: int = 0,
     method: str = "platt",
     pseudo_count: float = 1.0,
+    dependence_ridge: float = 1.0,
+    map_ridge: float = 1.0,
     min_per_class: int = MIN_PER_CLASS,
     n_bins: int = 10,
     dedupe: bool = True,
@@ -389,6 +437,9 @@ def calibrate(
         Calibration map.
     pseudo_count : float
         Regularisation of the cue LRs and the isotonic map.
+    dependence_ridge, map_ridge : float
+        Ridge penalties (in photos) pulling the per-cue dependence weights and the Platt
+        map's slope towards 1.
     min_per_class : int
         Refuse to fit with fewer training photos (groups) of either class.
     n_bins : int
@@ -452,21 +503,23 @@ def calibrate(
     data.pop("calibrated", None)
     for cue, knots in cue_knots.items():
         data["cues"][cue]["log10_lr"] = knots
-    # Dependence between cues: one slope on the summed log-LR.
-    raw = rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))
-    slope, _ = fit_logistic(np.array([i.log_lr for i in raw]) * _LN10, y, w)
-    lr_scale = float(np.clip(slope, 0.05, 2.0))
+    # Dependence between cues: one weight per cue on its log-LR (a logistic regression whose
+    # intercept is fixed at the training base rate, so the weighted sum stays a log-LR).
+    per_cue = np.array([[_log10_lr(knots, it.record["cues"][cue]) for cue, knots in cue_knots.items()] for it in train])
+    base = float(np.sum(w * y) / np.sum(w))
+    weights, _ = fit_logistic(per_cue * _LN10, y, w, ridge=dependence_ridge, offset=math.log(base / (1 - base)))
+    lr_scale = {cue: float(np.clip(b, 0.0, 2.0)) for cue, b in zip(cue_knots, weights)}
     for cue, knots in cue_knots.items():
-        data["cues"][cue]["log10_lr"] = [[s, round(v * lr_scale, 6)] for s, v in knots]
+        data["cues"][cue]["log10_lr"] = [[s, round(v * lr_scale[cue], 6)] for s, v in knots]
         data["cues"][cue]["notes"] = (
             f"fitted by vision calibrate from {fits[cue]['assessable']} assessable training photos "
-            f"({fits[cue]['positives']} positive); isotonic LR x {lr_scale:.3f} for dependence"
+            f"({fits[cue]['positives']} positive): isotonic LR x {lr_scale[cue]:.3f} for dependence on the other cues"
         )
     scaled = rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))
     confidence = np.array([i.confidence for i in scaled])
     if method == "platt":
         logit10 = np.log10(np.clip(confidence, 1e-12, 1 - 1e-12) / np.clip(1 - confidence, 1e-12, 1))
-        a, b = fit_logistic(logit10 * _LN10, y, w)
+        (a,), b = fit_logistic(logit10 * _LN10, y, w, ridge=map_ridge)
         data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _platt_map(a, b)]
         map_params: dict[str, Any] = {"slope": a, "intercept": b}
     else:
@@ -482,6 +535,8 @@ def calibrate(
         "method": method,
         "map_parameters": map_params,
         "pseudo_count": pseudo_count,
+        "dependence_ridge": dependence_ridge,
+        "map_ridge": map_ridge,
         "lr_scale": lr_scale,
         "seed": seed,
         "holdout": holdout,
@@ -506,6 +561,14 @@ def calibrate(
     for side in ("before", "after"):
         data["calibrated"][side] = {k: v for k, v in report[side].items() if k != "reliability"}
     return Calibration(profile=data, report=report)
+
+
+def _log10_lr(knots: list[list[float]], cue: Mapping[str, Any]) -> float:
+    """A cue's log-LR under ``knots`` as :func:`vision.evidence.combine` computes it (0 when not assessable)."""
+    if cue["state"] == "not_assessable":
+        return 0.0
+    xs, ys = zip(*knots)
+    return float(np.interp(float(cue["score"]), xs, ys))
 
 
 def _class_counts(items: Sequence[LabelledRecord]) -> dict[str, int]:

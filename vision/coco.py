@@ -13,7 +13,8 @@ Everything else a record holds goes into the image entry: ``vision_cues`` (each 
 state, score, reason, measurements and fields, without the regions, which are the
 annotations) and ``vision_record`` (identification, SHA-256, provenance, timings...).
 Records of photos that could not be read have no COCO image; they travel in the
-top-level ``vision_errors`` list. :func:`from_coco` rebuilds the records exactly.
+top-level ``vision_errors`` list (``{"id", "record"}``; ids give the records' order).
+:func:`from_coco` rebuilds the records exactly, in their order.
 
 A COCO file from another tool (no ``vision_*`` fields) imports too: each category named
 after a cue becomes that cue, present with the annotations' boxes and scores (1 when
@@ -65,11 +66,11 @@ def to_coco(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         for name in record.get("cues") or {}:
             categories.setdefault(name, len(categories) + 1)
     images, annotations, errors = [], [], []
-    for record in records:
+    for position, record in enumerate(records):
+        image_id = position + 1  # ids keep the records' order, error records included
         if record.get("status") != "ok":
-            errors.append(dict(record))
+            errors.append({"id": image_id, "record": dict(record)})
             continue
-        image_id = len(images) + 1
         cues = record.get("cues") or {}
         images.append(
             {
@@ -142,6 +143,16 @@ def _rebuilt_cue(stored: Mapping[str, Any], regions: list[dict[str, Any]]) -> di
     return out
 
 
+def _fields_from_boxes(name: str, state: CueState, regions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cue-specific fields a record needs, guessed from another tool's boxes alone:
+    bands are counted three to a leg, and a present cover is taken as dark green."""
+    if name == "yellow_bands":
+        return {"count": min(len(regions), 3), "groups": len(regions) // 3}
+    if name == "dark_green_cover":
+        return {"colour": "dark_green" if state is CueState.PRESENT else None}
+    return {}
+
+
 def _foreign_record(image: Mapping[str, Any], found: Mapping[str, list[dict[str, Any]]], states: Mapping[str, str], profile: Profile) -> dict[str, Any]:
     """A record for an image of a COCO file that another tool wrote."""
     results: dict[str, CueResult] = {}
@@ -150,8 +161,15 @@ def _foreign_record(image: Mapping[str, Any], found: Mapping[str, list[dict[str,
         state = CueState(states.get(name, "present" if regions else "absent"))
         score = max((r["score"] for r in regions), default=0.0)
         reason = "not assessable in the imported annotations" if state is CueState.NOT_ASSESSABLE else None
-        results[name] = CueResult(name, state, score if state is not CueState.NOT_ASSESSABLE else 0.0,
-                                  tuple(Region(tuple(r["bbox"]), r["score"], r.get("label", "")) for r in regions), {}, reason)
+        results[name] = CueResult(
+            name,
+            state,
+            score if state is not CueState.NOT_ASSESSABLE else 0.0,
+            tuple(Region(tuple(r["bbox"]), r["score"], r.get("label", "")) for r in regions),
+            {},
+            reason,
+            _fields_from_boxes(name, state, regions),
+        )
     identification = combine(results, profile)
     return {
         "image": str(image["file_name"]),
@@ -182,7 +200,8 @@ def from_coco(data: Mapping[str, Any], *, profile: Profile | str = "toofan") -> 
     Returns
     -------
     list of dict
-        One record per COCO image, then the ``vision_errors`` records.
+        The records :func:`to_coco` wrote (error records included), in their original
+        order, then one record per image from another tool, in file order.
 
     Raises
     ------
@@ -209,6 +228,7 @@ def from_coco(data: Mapping[str, Any], *, profile: Profile | str = "toofan") -> 
         if state is not None:
             states.setdefault(ann.get("image_id"), {})[name] = str(state)
     loaded_profile: Profile | None = profile if isinstance(profile, Profile) else None
+    ours: list[tuple[Any, dict[str, Any]]] = []
     records = []
     for i, image in enumerate(data["images"]):
         if not isinstance(image, Mapping) or not isinstance(image.get("file_name"), str):
@@ -223,7 +243,7 @@ def from_coco(data: Mapping[str, Any], *, profile: Profile | str = "toofan") -> 
                 if k == "height":
                     ordered["cues"] = cues
             ordered.setdefault("cues", cues)
-            records.append(ordered)
+            ours.append((image.get("id"), ordered))
         else:
             if loaded_profile is None:
                 loaded_profile = load_profile(profile if isinstance(profile, str) else "toofan")
@@ -231,8 +251,12 @@ def from_coco(data: Mapping[str, Any], *, profile: Profile | str = "toofan") -> 
                 records.append(_foreign_record(image, found, states.get(image.get("id"), {}), loaded_profile))
             except (KeyError, TypeError, ValueError) as exc:
                 raise ValueError(f"coco: images[{i}] ({image['file_name']}): {exc}") from None
-    records.extend(dict(r) for r in data.get("vision_errors") or ())
-    return records
+    for j, error in enumerate(data.get("vision_errors") or ()):
+        if not isinstance(error, Mapping) or not isinstance(error.get("record"), Mapping):
+            raise ValueError(f"coco: vision_errors[{j}]: expected {{'id', 'record'}}")
+        ours.append((error.get("id"), dict(error["record"])))
+    ours.sort(key=lambda t: t[0] if isinstance(t[0], int) else 0)
+    return [record for _, record in ours] + records
 
 
 def write_coco(records: Sequence[Mapping[str, Any]], path: str | Path) -> Path:

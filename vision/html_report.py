@@ -189,7 +189,7 @@ def photo_entry(record: Mapping[str, Any], index: int, out_dir: Path, *, thumbna
         "height": record.get("height"),
         "overlay": overlay_url,
         "thumb": thumb_url,
-        "original": _original_url(image, os.path.abspath(out_dir)) if image else None,
+        "original": _original_url(image, os.path.abspath(out_dir)) if image and os.path.isfile(image) else None,
         "cues": cues,
         "provenance": {
             "sha256": record.get("sha256"),
@@ -272,7 +272,7 @@ def render_report(records: Sequence[Mapping[str, Any]], out_dir: str | Path, *, 
     for p in photos:
         states = {c["name"]: c["state"] for c in p["cues"]}
         index.append({**{k: v for k, v in p.items() if k not in DETAIL_KEYS}, "states": [states.get(name) for name in cue_names]})
-    data = {"photos": index, "cues": cue_names, "labels": [name for name, _ in summary["labels"]]}
+    data = {"photos": index, "cues": cue_names}
     details = [{k: p[k] for k in DETAIL_KEYS} for p in photos]
     template = _environment().get_template("report.html.j2")
     return template.render(

@@ -48,6 +48,7 @@ from urllib.parse import unquote
 
 from .html_report import REPORT_NAME, write_html_report
 from .io import IMAGE_SUFFIXES
+from .labels import BANDS_IN_PATTERN, CSV_COLUMNS
 from .report import read_results
 
 __all__ = [
@@ -192,9 +193,6 @@ class VerdictStore:
 # ----------------------------------------------------------------------------------------
 # Verdicts as labels for `vision eval` / `vision calibrate` (see vision/labels.py)
 # ----------------------------------------------------------------------------------------
-#: Label columns written by the export, in the order of the labels CSV format.
-LABEL_COLUMNS = ("image", "toofan", "green_seal_tape", "yellow_bands", "serial", "cover")
-_PATTERN_BANDS = 3  # a confirmed yellow-band pattern is labelled as three bands in a row
 
 
 def _truth(finding_positive: bool, verdict: str | None) -> bool | None:
@@ -226,7 +224,7 @@ def _record_label(record: Mapping[str, Any], verdicts: Mapping[str, Mapping[str,
         if cue == "green_seal_tape":
             label["green_seal_tape"] = int(truth)
         elif cue == "yellow_bands":
-            label["yellow_bands"] = _PATTERN_BANDS if truth else 0
+            label["yellow_bands"] = BANDS_IN_PATTERN if truth else 0  # a count of bands in a row
         elif cue == "dark_green_cover":
             if truth:
                 label["cover"] = "dark_green"
@@ -260,7 +258,8 @@ def verdict_labels(records: Sequence[Mapping[str, Any]], verdicts: Mapping[str, 
     Returns
     -------
     list of dict
-        Keys from :data:`LABEL_COLUMNS`; a key is missing when the verdicts did not say.
+        Keys from the labels CSV columns (:data:`vision.labels.CSV_COLUMNS`); a key is
+        missing when the verdicts did not say.
     """
     labelled = []
     for record in records:
@@ -289,9 +288,9 @@ def export_verdicts(out_dir: str | Path, target: str | Path) -> int:
     if suffix == ".csv":
         with target.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(LABEL_COLUMNS)
+            writer.writerow(CSV_COLUMNS)
             for label in labels:
-                writer.writerow(["" if label.get(c) is None else label[c] for c in LABEL_COLUMNS])
+                writer.writerow(["" if label.get(c) is None else label[c] for c in CSV_COLUMNS])
     else:
         target.write_text(json.dumps({"schema_version": "1", "images": labels}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return len(labels)

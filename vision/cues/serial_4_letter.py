@@ -57,6 +57,8 @@ class Serial4LetterParams:
         Height of a character, working pixels.
     max_angle : float
         Largest tilt of a line from horizontal, degrees (the tube is rarely steeper).
+    max_lines : int
+        Most candidate lines kept after ranking (twice ``max_regions`` are cropped).
     max_regions : int
         Most lines sent to Tesseract per photo (the OCR cost cap).
     ocr_text_height : int
@@ -80,6 +82,7 @@ class Serial4LetterParams:
     char_height_range: tuple[float, float] = (3.0, 60.0)
     max_angle: float = 45.0
     max_regions: int = 6
+    max_lines: int = 60
     ocr_text_height: int = 40
     max_upscale: float = 6.0
     min_char_confidence: float = 60.0
@@ -151,11 +154,11 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     tubes = find_tubes(scene, limit=3)
     lines = find_text_lines(scene, params, tubes)
     measurements: dict = {"text_lines": len(lines), "ocr_regions": 0, "readings": []}
-    chosen = lines[: params.max_regions]
-    if not chosen:
-        return CueResult(NAME, CueState.ABSENT, 0.0, (), measurements, fields={"text": None})
-    prepared = [(line, _ocr_crop(scene, line, params)) for line in chosen]
+    # Crops are cheap, Tesseract is not: prepare twice the budget, send the most text-like.
+    prepared = [(line, _ocr_crop(scene, line, params)) for line in lines[: 2 * params.max_regions]]
     prepared = [(line, crop) for line, crop in prepared if crop is not None]
+    prepared.sort(key=lambda p: -(p[1].quality * (0.5 + 0.5 * min(p[0].score, 1.0)) + 0.3 * p[0].on_tube))
+    prepared = prepared[: params.max_regions]
     chosen, crops = [p[0] for p in prepared], [p[1] for p in prepared]
     if not crops:
         return CueResult(NAME, CueState.ABSENT, 0.0, (), measurements, fields={"text": None})
@@ -244,10 +247,23 @@ def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterPar
     letters, which are chained. A line is a blob (or chain) that is elongated like a word
     and sits on a uniform surface.
     """
-    grey = scene.lightness
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (params.stroke_kernel, params.stroke_kernel))
+    lines: list[_Line] = []
     lo, hi = params.char_height_range
-    h, w = grey.shape
+    grey = scene.lightness
+    lines = _lines_at_scale(grey, params, lo, min(hi, 24.0))
+    # Large stencils (letters far apart, strokes wider than the kernel) are found at half
+    # resolution, where they look like the small ones.
+    half = cv2.pyrDown(grey)
+    for line in _lines_at_scale(half, params, 12.0, hi / 2.0):
+        lines.append(_Line(line.centre * 2.0 + 0.5, line.axis, line.length * 2.0, line.height * 2.0, line.light, line.chars, line.score, False))
+    lines = [_on_tube(line, tubes or []) for line in lines]
+    lines.sort(key=lambda l: -l.score)
+    return _suppress_overlaps(lines[: params.max_lines])
+
+
+def _lines_at_scale(grey: np.ndarray, params: Serial4LetterParams, lo: float, hi: float) -> list[_Line]:
+    """Text lines of one image scale, both polarities, ranked within each."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (params.stroke_kernel, params.stroke_kernel))
     lines: list[_Line] = []
     for light, op in ((True, cv2.MORPH_TOPHAT), (False, cv2.MORPH_BLACKHAT)):
         hat = cv2.morphologyEx(grey, op, kernel)
@@ -255,14 +271,11 @@ def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterPar
         found = blobs(mask, min_area=4, max_area=int(4 * hi * hi * 8), seeds=hat >= l_threshold(params.seed_stroke_contrast))
         if len(found) == 0:
             continue
-        axes, heights, lengths = [], [], []
-        for i in range(len(found)):
-            axis, _ = found.principal(i)
-            axis = axis if axis[0] >= 0 else -axis
-            axes.append(axis)
-            lengths.append(found.extent(i, axis))
-            heights.append(found.extent(i, np.array([-axis[1], axis[0]])))
-        axes, heights, lengths = np.array(axes), np.array(heights), np.array(lengths)
+        # Principal axes and extents of every blob at once (uniform-bar estimate, sqrt(12) sd).
+        vals, vecs = np.linalg.eigh(found.cov)
+        axes = vecs[:, :, 1] * np.where(vecs[:, 0:1, 1] >= 0, 1.0, -1.0)
+        lengths = np.sqrt(12.0 * np.maximum(vals[:, 1], 0.0)) + 1.0
+        heights = np.sqrt(12.0 * np.maximum(vals[:, 0], 0.0)) + 1.0
         fill = found.area / np.maximum(heights * lengths, 1.0)
         angle = np.degrees(np.arctan2(axes[:, 1], axes[:, 0]))
         sized = (heights >= lo) & (heights <= hi) & (fill >= 0.15) & (fill <= 0.95)
@@ -272,12 +285,11 @@ def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterPar
             lines.append(_Line(found.centre[i], axes[i], float(lengths[i]), float(heights[i]), light, 1, 0.0, False))
         # Letters: compact blobs of one height, a letter pitch apart, chained into lines.
         bh = found.box[:, 3].astype(np.float64)
-        letter = sized & (found.box[:, 2] <= 2.5 * bh) & (bh >= lo) & (bh <= hi)
+        bfill = found.area / np.maximum(found.box[:, 2] * bh, 1.0)
+        letter = (found.box[:, 2] <= 2.5 * bh) & (bh >= lo) & (bh <= hi) & (bfill >= 0.15) & (bfill <= 0.95)
         lines.extend(_chain(found, np.flatnonzero(letter), light, params))
         lines = _rank(lines, grey, mask, hat, light)
-    lines = [_on_tube(line, tubes or []) for line in lines]
-    lines.sort(key=lambda l: -l.score)
-    return _suppress_overlaps(lines)
+    return lines
 
 
 def _rank(lines: list[_Line], grey: np.ndarray, mask: np.ndarray, hat: np.ndarray, light: bool) -> list[_Line]:
@@ -364,7 +376,7 @@ def _on_tube(line: _Line, tubes: list[dict]) -> _Line:
     on_tube, axis = _tube_fit(line, tubes)
     if not on_tube:
         return line
-    return _Line(line.centre, axis, line.length, line.height, line.light, line.chars, line.score + 1.0, True)
+    return _Line(line.centre, axis, line.length, line.height, line.light, line.chars, line.score, True)
 
 
 def _suppress_overlaps(lines: list[_Line]) -> list[_Line]:
@@ -413,6 +425,7 @@ class _Crop:
     light: bool  # light paint on a darker surface
     pieces: int  # ink components kept (letters, or letters run together)
     cut: bool  # the line runs on past the crop: a longer marking than was found
+    quality: float  # how much the ink looks like a line of characters, 0-1
 
 
 def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop | None:
@@ -454,7 +467,7 @@ def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop |
             best = (found[0], light, *found[1:])
     if best is None:
         return None
-    _, light, keep, box, height, pieces, cut = best
+    quality, light, keep, box, height, pieces, cut = best
     bx0, by0, bx1, by1 = box
     # Tesseract reads the grey levels (its recogniser is not binary): keep the line's ink
     # and a stroke's width round it, stretched to dark text on white, and blank the rest.
@@ -472,7 +485,7 @@ def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop |
     ex0, ex1 = max(bx0 - pad, 0), min(bx1 + pad, out_w)
     image[ey0 - (by0 - pad) : ey1 - (by0 - pad), ex0 - (bx0 - pad) : ex1 - (bx0 - pad)] = stretched[ey0:ey1, ex0:ex1]
     binary = np.where(image > 127, 255, 0).astype(np.uint8)
-    return _Crop((binary, image), float(height), light, pieces, cut)
+    return _Crop((binary, image), float(height), light, pieces, cut, quality)
 
 
 def _odd(value: float) -> int:
@@ -528,5 +541,14 @@ def _line_ink(ink: np.ndarray, cap: float, core: tuple[float, float]):
     keep = np.isin(labels, np.array(chosen) + 1)
     fill = float(keep[top:bottom, bx0:bx1].mean())
     cut = bx0 <= 0 or bx1 >= out_w
-    quality = min(len(chosen), 8) * max(0.0, 1.0 - spread) * (1.0 if 0.15 <= fill <= 0.7 else 0.3)
+    aspect = (bx1 - bx0) / max(height, 1.0)
+    if len(chosen) == 1 and aspect < 1.6:
+        return None  # one compact blob: a stain or a bolt, not a word
+    pieces = {1: 0.4, 2: 0.6, 3: 0.8}.get(len(chosen), 1.0 if len(chosen) <= 10 else 0.5)
+    quality = (
+        pieces
+        * max(0.0, 1.0 - spread)
+        * (1.0 if 0.18 <= fill <= 0.65 else 0.4)
+        * (1.0 if 1.6 <= aspect <= 9.0 else 0.4)
+    )
     return quality, keep, (bx0, top, bx1, bottom), height, len(chosen), cut

@@ -69,6 +69,9 @@ class YellowBandsParams:
         The leg between bands must differ this much (CIE76) from the bands' colour.
     max_neighbours : int
         More other yellow blobs than this around a triple means a field (flowers, gravel).
+    min_group_quality : float
+        Mean of the soft group tests (regular spacing, gap colour, equal sizes, leg edges)
+        a group of three needs; none of them alone is decisive.
     min_leg_edge : float
         CIE76 step of the leg's two edges between the bands (a bar about as wide as the
         bands); flowers and speckles have no leg between them.
@@ -95,7 +98,8 @@ class YellowBandsParams:
     max_dash_ratio: float = 2.2
     min_gap_contrast: float = 15.0
     max_neighbours: int = 10
-    min_leg_edge: float = 8.0
+    min_leg_edge: float = 4.0
+    min_group_quality: float = 0.6
     max_pair_blobs: int = 60
     min_side: int = 64
 
@@ -361,14 +365,22 @@ def _in_context(found: Blobs, group: dict, other_bands: frozenset[int], params: 
 
 
 def _continues(found: Blobs, members: list[int], geometry: dict) -> bool:
-    """Does a similar blob continue the evenly spaced chain at either end (stripe pattern)?"""
-    step = geometry["spacing"].mean() * geometry["u"]
+    """Does another mark continue the chain at either end (stripes, road dashes)?
+
+    Looks along the chain's line, 0.6 to 1.7 spacings beyond each end band (perspective
+    stretches the spacing of dashes on a road), for a blob within a quarter spacing of the
+    line and at least a quarter of the bands' size (nearer dashes look bigger).
+    """
+    u, v = geometry["u"], geometry["v"]
+    spacing = geometry["spacing"].mean()
     mean_area = found.area[members].mean()
-    for point in (found.centre[members[-1]] + step, found.centre[members[0]] - step):
-        dist = np.hypot(*(found.centre - point).T)
-        near = (dist <= 0.3 * geometry["spacing"].mean()) & (found.area >= mean_area / 3.0) & (found.area <= mean_area * 3.0)
-        near[members] = False
-        if near.any():
+    similar = found.area >= mean_area / 4.0
+    similar[members] = False
+    for end, sign in ((members[-1], 1.0), (members[0], -1.0)):
+        rel = found.centre - found.centre[end]
+        along = sign * (rel @ u)
+        across = np.abs(rel @ v)
+        if np.any(similar & (along >= 0.6 * spacing) & (along <= 1.7 * spacing) & (across <= 0.25 * spacing + 1.0)):
             return True
     return False
 
@@ -409,6 +421,8 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
             ]
         )
     )
+    if quality < params.min_group_quality:
+        return None
     return {
         "members": members,
         "quality": quality,

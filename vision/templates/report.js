@@ -146,7 +146,7 @@
     return el("a", { class: "card", href: "#photo/" + p.i, attrs: { "data-i": p.i } }, [
       picture,
       el("div", { class: "meta" }, [
-        el("div", { class: "name", text: p.name }),
+        el("div", { class: "name", text: p.name, dir: "auto" }),
         el("div", { class: "line" }, [
           el("span", { class: "badge label-" + p.label, text: p.label }),
           el("span", { class: "conf", text: p.confidence === null || p.confidence === undefined ? "" : p.confidence.toFixed(3) }),
@@ -192,7 +192,7 @@
       el("button", { type: "button", id: "prev", text: "previous", onclick: () => (location.hash = "photo/" + neighbour(p, -1).i) }),
       el("button", { type: "button", id: "next", text: "next", onclick: () => (location.hash = "photo/" + neighbour(p, 1).i) }),
       el("span", { class: "pos", text: pos >= 0 ? pos + 1 + " of " + S.list.length : "" }),
-      el("span", { class: "title", id: "photo-title", text: p.name }),
+      el("span", { class: "title", id: "photo-title", text: p.name, dir: "auto" }),
     ]);
     const ident = el("div", { class: "ident" }, p.status === "error"
       ? [el("div", { class: "error-text", id: "error-text", text: p.error || "error" }), el("div", { class: "path", text: p.path })]
@@ -278,7 +278,7 @@
         el("td", {}, [el("span", { class: "chip " + c.state }), " " + c.state]),
         el("td", { class: "num", text: fmt(c.score, 3) }),
         el("td", { class: "num", text: signed(c.log_lr) }),
-        el("td", {}, [dl(finding)]),
+        el("td", { class: "finding" }, [dl(finding)]),
         el("td", {}, [regions]),
         el("td", {}, [dl(flatten(c.measurements, "", []))]),
       ]);
