@@ -53,8 +53,9 @@ def test_all_absent_is_near_zero():
 
 @pytest.mark.parametrize(
     "log10_lr, words",
-    [(0.1, "no meaningful support"), (0.5, "weak support for H1"), (1.5, "moderate support for H1"), (2.5, "moderately strong"),
-     (3.5, "strong support for H1"), (4.5, "very strong support for H1"), (-1.5, "moderate support for H2 rather than H1")],
+    [(0.1, "no meaningful support"), (0.5, "weak support for the proposition that H1"), (1.5, "moderate support for the proposition that H1"),
+     (2.5, "moderately strong"), (3.5, "strong support for the proposition that H1"), (4.5, "very strong support for the proposition that H1"),
+     (-1.5, "moderate support for the proposition that H2, rather than that H1")],
 )
 def test_enfsi_scale(log10_lr, words):
     assert words in enfsi_verbal(log10_lr, "H1", "H2")

@@ -175,8 +175,8 @@ def enfsi_verbal(log10_lr: float, hypothesis: str, alternative: str) -> str:
 
     Examples
     --------
-    >>> enfsi_verbal(1.5, "H1", "H2")
-    'moderate support for H1 rather than H2 (LR = 31.6)'
+    >>> enfsi_verbal(1.5, "H1 holds", "H2 holds")
+    'moderate support for the proposition that H1 holds, rather than that H2 holds (LR = 31.6)'
     """
     magnitude = abs(log10_lr)
     lr_text = f"LR = {10 ** log10_lr:.3g}" if abs(log10_lr) < 6 else f"log10 LR = {log10_lr:.1f}"
@@ -188,8 +188,8 @@ def enfsi_verbal(log10_lr: float, hypothesis: str, alternative: str) -> str:
             strength = word
             break
     if log10_lr > 0:
-        return f"{strength} support for {hypothesis} rather than {alternative} ({lr_text})"
-    return f"{strength} support for {alternative} rather than {hypothesis} ({lr_text})"
+        return f"{strength} support for the proposition that {hypothesis}, rather than that {alternative} ({lr_text})"
+    return f"{strength} support for the proposition that {alternative}, rather than that {hypothesis} ({lr_text})"
 
 
 def combine(results: Mapping[str, CueResult], profile: Profile) -> Identification:

@@ -8,6 +8,7 @@ dark outline under a bright line) and labels sit on filled tags.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -63,7 +64,8 @@ class OverlayAnnotator:
         photo = cv2.resize(rgb, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else rgb.copy()
         photo = np.ascontiguousarray(photo)
         unit = max(canvas_w / 1000.0, 0.5)
-        for name, result in results.items():
+        # Later cues first, so the first (most specific) cues' boxes end up on top.
+        for name, result in reversed(list(results.items())):
             colour = CUE_COLOURS.get(name, _FALLBACK)
             if not result.regions or (not result.present and not self.show_absent_regions):
                 continue
@@ -77,8 +79,8 @@ class OverlayAnnotator:
                     cv2.rectangle(photo, p0, p1, colour, thick, cv2.LINE_AA)
                 else:
                     _dashed_rectangle(photo, p0, p1, colour, thick)
-                label = region.label or name
-                _tag(photo, f"{label} {region.score:.2f}", (p0[0], max(p0[1] - 2, 0)), colour, 0.45 * unit)
+                if region.label:  # unlabelled regions belong to a labelled group (bands of one leg)
+                    _tag(photo, f"{region.label} {region.score:.2f}", (p0[0], max(p0[1] - 2, 0)), colour, 0.45 * unit)
         banner = self._banner(canvas_w, identification, unit)
         legend = self._legend(canvas_w, results, identification, unit)
         if photo.shape[1] < canvas_w:
@@ -97,15 +99,16 @@ class OverlayAnnotator:
 
     def _legend(self, width: int, results: Mapping[str, CueResult], ident: Identification, unit: float) -> np.ndarray:
         line_h = int(24 * unit)
-        lines = len(ident.evidence) + 2
-        panel = np.full((line_h * lines + int(10 * unit), width, 3), 24, np.uint8)
-        y = line_h
         scale = 0.5 * unit
         thick = max(1, int(round(unit)))
-        verbal = ident.verbal
         max_chars = int(width / (11 * unit))
-        cv2.putText(panel, verbal[:max_chars], (int(10 * unit), y), _FONT, scale, (230, 230, 230), thick, cv2.LINE_AA)
-        y += line_h
+        verbal = textwrap.wrap(ident.verbal, max_chars) or [""]
+        lines = len(ident.evidence) + len(verbal) + 1
+        panel = np.full((line_h * lines + int(10 * unit), width, 3), 24, np.uint8)
+        y = line_h
+        for text in verbal:
+            cv2.putText(panel, text, (int(10 * unit), y), _FONT, scale, (230, 230, 230), thick, cv2.LINE_AA)
+            y += line_h
         for ev in ident.evidence:
             colour = CUE_COLOURS.get(ev.cue, _FALLBACK)
             cv2.rectangle(panel, (int(10 * unit), y - int(14 * unit)), (int(28 * unit), y + int(2 * unit)), colour, -1)

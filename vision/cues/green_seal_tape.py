@@ -44,6 +44,9 @@ class GreenSealTapeParams:
         Convex-hull area / its minimum-area rectangle; an ellipse (a leaf) gives 0.785.
     min_solidity : float
         Band pixels / convex-hull area (a logo or glint may cut into the tape, not halve it).
+    min_split_area : int
+        Components of at least this many pixels that fail the shape test are split into
+        their two colours and tried again (a tape touching a leaf or a lit tube).
     grow_chroma, grow_lightness, grow_steps : float, float, int
         The tape mask grows up to ``grow_steps`` pixels from saturated seeds through pixels
         of a similar hue with at least this chroma and lightness (shaded edges, glints).
@@ -79,6 +82,7 @@ class GreenSealTapeParams:
     grow_chroma: float = 12.0
     grow_lightness: float = 25.0
     grow_steps: int = 3
+    min_split_area: int = 60
     min_flank_contrast: float = 5.0
     max_flank_difference: float = 25.0
     max_flank_chroma_iqr: float = 16.0
@@ -143,7 +147,7 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     found = blobs(mask, min_area=params.min_area, max_area=int(params.max_area_fraction * h * w))
 
     candidates = []
-    order = np.argsort(-found.area)[:40]
+    order = np.argsort(-found.area)[:25]
     for i in order:
         x, y, bw, bh = (int(v) for v in found.box[i])
         comp = (found.labels[y : y + bh, x : x + bw] == found.ids[i]).astype(np.uint8)
@@ -272,7 +276,7 @@ def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarra
     base = {"area": area, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill, "solidity": solidity}
     if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 2.0:
         best = {**base, "partial": 0.0}
-        for part in _split_by_colour(scene, comp, x, y) if split else []:
+        for part in _split_by_colour(scene, comp, x, y) if split and area >= params.min_split_area else []:
             ys, xs = np.nonzero(part)
             if len(ys) < params.min_area:
                 continue

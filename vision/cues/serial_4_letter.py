@@ -58,7 +58,9 @@ class Serial4LetterParams:
     max_angle : float
         Largest tilt of a line from horizontal, degrees (the tube is rarely steeper).
     max_lines : int
-        Most candidate lines kept after ranking (twice ``max_regions`` are cropped).
+        Most candidate lines kept after ranking.
+    max_crops : int
+        Best-ranked lines cropped from the original photo and tested for text-like ink.
     max_regions : int
         Most lines sent to Tesseract per photo (the OCR cost cap).
     ocr_text_height : int
@@ -82,6 +84,7 @@ class Serial4LetterParams:
     char_height_range: tuple[float, float] = (3.0, 60.0)
     max_angle: float = 45.0
     max_regions: int = 6
+    max_crops: int = 30
     max_lines: int = 60
     ocr_text_height: int = 40
     max_upscale: float = 6.0
@@ -154,8 +157,8 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     tubes = find_tubes(scene, limit=3)
     lines = find_text_lines(scene, params, tubes)
     measurements: dict = {"text_lines": len(lines), "ocr_regions": 0, "readings": []}
-    # Crops are cheap, Tesseract is not: prepare twice the budget, send the most text-like.
-    prepared = [(line, _ocr_crop(scene, line, params)) for line in lines[: 2 * params.max_regions]]
+    # Crops are cheap, Tesseract is not: prepare many, send the most text-like.
+    prepared = [(line, _ocr_crop(scene, line, params)) for line in lines[: params.max_crops]]
     prepared = [(line, crop) for line, crop in prepared if crop is not None]
     prepared.sort(key=lambda p: -(p[1].quality * (0.5 + 0.5 * min(p[0].score, 1.0)) + 0.3 * p[0].on_tube))
     prepared = prepared[: params.max_regions]
@@ -281,7 +284,12 @@ def _lines_at_scale(grey: np.ndarray, params: Serial4LetterParams, lo: float, hi
         sized = (heights >= lo) & (heights <= hi) & (fill >= 0.15) & (fill <= 0.95)
         # Words: one elongated blob along a moderate angle.
         word = sized & (lengths >= 1.4 * heights) & (lengths <= 14 * heights) & (np.abs(angle) <= params.max_angle)
-        for i in np.flatnonzero(word):
+        words = np.flatnonzero(word)
+        # Textured scenes give hundreds of word-like blobs: the most word-shaped and largest
+        # go on to the (per-line) surface test.
+        typical = (lengths[words] >= 1.8 * heights[words]) & (lengths[words] <= 6.0 * heights[words])
+        words = words[np.lexsort((-found.area[words], ~typical))][: params.max_lines]
+        for i in words:
             lines.append(_Line(found.centre[i], axes[i], float(lengths[i]), float(heights[i]), light, 1, 0.0, False))
         # Letters: compact blobs of one height, a letter pitch apart, chained into lines.
         bh = found.box[:, 3].astype(np.float64)
@@ -313,7 +321,8 @@ def _rank(lines: list[_Line], grey: np.ndarray, mask: np.ndarray, hat: np.ndarra
         ink_fraction = float(ink.mean())
         shape = 1.0 if 1.8 <= line.length / line.height <= 6.0 else 0.6
         density = 1.0 if 0.12 <= ink_fraction <= 0.6 else 0.5
-        score = clean * min(contrast / 25.0, 1.0) * shape * density
+        letters = 1.0 + 0.25 * min(line.chars - 1, 3)  # letters seen apart are strong evidence
+        score = clean * min(contrast / 25.0, 1.0) * shape * density * letters
         if score > 0.0:
             out.append(_Line(line.centre, line.axis, line.length, line.height, line.light, line.chars, score, False))
     return out
@@ -428,9 +437,13 @@ class _Crop:
     quality: float  # how much the ink looks like a line of characters, 0-1
 
 
-def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop | None:
+def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams, *, refine: bool = True) -> _Crop | None:
     """Rectify a line from the original photo, upscale it, binarise it and keep only the ink
-    that forms the line (``None`` when nothing there looks like a line of characters)."""
+    that forms the line (``None`` when nothing there looks like a line of characters).
+
+    When the characters found at full resolution are much taller or shorter than the
+    working-resolution estimate, the line is cropped once more at their measured height.
+    """
     pixel = scene.working_pixel_size
     text_h = line.height * pixel
     zoom = float(np.clip(params.ocr_text_height / max(text_h, 1.0), 1.0, params.max_upscale))
@@ -468,6 +481,10 @@ def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop |
     if best is None:
         return None
     quality, light, keep, box, height, pieces, cut = best
+    if refine and not 0.75 <= height / cap <= 1.33:
+        ratio = height / cap
+        again = _Line(line.centre, line.axis, line.length, line.height * ratio, line.light, line.chars, line.score, line.on_tube)
+        return _ocr_crop(scene, again, params, refine=False)
     bx0, by0, bx1, by1 = box
     # Tesseract reads the grey levels (its recogniser is not binary): keep the line's ink
     # and a stroke's width round it, stretched to dark text on white, and blank the rest.

@@ -75,6 +75,8 @@ class YellowBandsParams:
     min_leg_edge : float
         CIE76 step of the leg's two edges between the bands (a bar about as wide as the
         bands); flowers and speckles have no leg between them.
+    max_blobs : int
+        At most this many yellow blobs (the largest) are searched for groups of three.
     max_pair_blobs : int
         Partial patterns (two bands) are only sought among this many yellow blobs at most;
         more is a yellow-textured scene where a pair means nothing.
@@ -101,6 +103,7 @@ class YellowBandsParams:
     min_leg_edge: float = 4.0
     min_group_quality: float = 0.6
     max_pair_blobs: int = 60
+    max_blobs: int = 150
     min_side: int = 64
 
     def __post_init__(self) -> None:
@@ -162,6 +165,10 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     found = blobs(weak, min_area=params.min_area, max_area=max(params.min_area, int(params.max_area_fraction * h * w)), seeds=seeds)
     measurements: dict = {"yellow_blobs": len(found), "yellow_fraction": float(weak.mean())}
 
+    # A scene with hundreds of yellow specks (flowers, gravel) is searched among its largest
+    # blobs only: the cost of the triple search grows with the square of the count.
+    if len(found) > params.max_blobs:
+        found = _largest(found, params.max_blobs)
     triples = _triples(scene, found, params) if len(found) >= 3 else []
     groups: list[dict] = []
     used: set[int] = set()
@@ -177,7 +184,8 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
         for g_index, g in enumerate(groups):
             for k, m in enumerate(g["members"]):
                 box = scene.box_to_original(*found.box[m])
-                regions.append(Region(tuple(box), 0.6 + 0.4 * g["quality"], f"leg {g_index + 1} band {k + 1}/3"))
+                label = f"leg {g_index + 1}: 3 bands" if k == 0 else ""  # one tag per leg keeps overlays legible
+                regions.append(Region(tuple(box), 0.6 + 0.4 * g["quality"], label))
         measurements.update({k: v for k, v in best.items() if k not in ("members", "quality")})
         measurements["group_quality"] = best["quality"]
         return CueResult(NAME, CueState.PRESENT, score, tuple(regions), measurements, fields={"count": 3, "groups": len(groups)})
@@ -189,6 +197,12 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
         return CueResult(NAME, CueState.ABSENT, 0.3, regions, measurements, fields={"count": 2, "groups": 0})
     count = 1 if len(found) and bool(np.any(_major_axes(found)[1] <= 6.0)) else 0
     return CueResult(NAME, CueState.ABSENT, 0.1 * count, (), measurements, fields={"count": count, "groups": 0})
+
+
+def _largest(found: Blobs, n: int) -> Blobs:
+    """The ``n`` largest blobs (same label image)."""
+    keep = np.sort(np.argsort(-found.area, kind="stable")[:n])
+    return Blobs(found.labels, found.ids[keep], found.area[keep], found.box[keep], found.centre[keep], found.cov[keep])
 
 
 def _neighbour_pairs(found: Blobs, params: YellowBandsParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
