@@ -44,6 +44,9 @@ class GreenSealTapeParams:
         Convex-hull area / its minimum-area rectangle; an ellipse (a leaf) gives 0.785.
     min_solidity : float
         Band pixels / convex-hull area (a logo or glint may cut into the tape, not halve it).
+    end_weight : float
+        Weight of the tube evidence when only one side of the band shows a tube (a tape at
+        the tube's end) relative to a tape with the tube on both sides.
     min_split_area : int
         Components of at least this many pixels that fail the shape test are split into
         their two colours and tried again (a tape touching a leaf or a lit tube).
@@ -83,6 +86,7 @@ class GreenSealTapeParams:
     grow_lightness: float = 25.0
     grow_steps: int = 3
     min_split_area: int = 60
+    end_weight: float = 0.9
     min_flank_contrast: float = 5.0
     max_flank_difference: float = 25.0
     max_flank_chroma_iqr: float = 16.0
@@ -317,7 +321,8 @@ def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarra
             continue
         # The tape sits on the tube: either in its middle (both flanks are the same tube) or
         # at one end (one flank is an end cap or the background). Take the better reading.
-        one_sided = max(ev for _, _, ev in sides)
+        # A tape at the tube's end has one tube side only: weaker evidence than two.
+        one_sided = params.end_weight * max(ev for _, _, ev in sides)
         two_sided = 0.0
         flank_diff = float("inf")
         if len(sides) == 2:
@@ -325,7 +330,7 @@ def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarra
             flank_diff = float(np.linalg.norm(lab_of(f1) - lab_of(f2)))
             two_sided = float(np.mean([min(e1, e2), 1.0 - _soft(flank_diff, 5.0, params.max_flank_difference), _soft(r1 + r2, 1.2, params.min_tube_extent)]))
             two_sided = max(two_sided, 0.0) * 0.5 + 0.5 * float(np.mean([e1, e2]))
-        tube = max(two_sided, 0.9 * one_sided)
+        tube = max(two_sided, one_sided)
         main = max(sides, key=lambda t: t[2])
         flank, run = main[0], main[1]
         contrast = tape["L"] - flank["L"]
@@ -346,7 +351,7 @@ def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarra
             "partial": float(np.mean(gates)),
             "quality": quality,
             "tube_evidence": tube,
-            "tape_position": "middle" if two_sided >= 0.9 * one_sided else "end",
+            "tape_position": "middle" if two_sided >= one_sided else "end",
             "lab": [tape["L"], tape["a"], tape["b"]],
             "chroma": chroma,
             "elongation": float(max(diameter, tape_width) / min(diameter, tape_width)),
