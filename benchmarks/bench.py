@@ -6,7 +6,9 @@ Usage::
 
 Prints, per stage (decode, analysis, overlay, writing), the median and mean milliseconds per
 image, and the ratio analysis / decode overall and for the 1280x960 JPEG photos alone
-(the design target is analysis <= 2x decode there). Not a test: numbers depend on the machine.
+(the design target is analysis <= 2x decode there). Also the OCR cost of the serial_4_letter
+cue per photo (Tesseract runs only, included in analysis; median and 95th percentile) and how many
+regions reached Tesseract. Not a test: numbers depend on the machine.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import cv2
 
+from vision import ocr
 from vision.batch import collect_inputs
 from vision.evidence import load_profile
 from vision.io import ImageLoadError, load_image, write_image
@@ -38,6 +41,17 @@ def main() -> None:
     paths = collect_inputs([args.folder])
     stages = {"decode": {}, "analysis": {}, "overlay": {}, "writing": {}}
     sizes = {}
+    ocr_seconds, ocr_regions = {}, {}
+    read_lines = ocr.read_lines
+
+    def timed_read_lines(*args, **kwargs):  # the cue calls ocr.read_lines: time Tesseract alone
+        t = time.perf_counter()
+        try:
+            return read_lines(*args, **kwargs)
+        finally:
+            timed_read_lines.seconds += time.perf_counter() - t
+
+    ocr.read_lines = timed_read_lines
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.repeat):
             for p in paths:
@@ -47,8 +61,13 @@ def main() -> None:
                 except ImageLoadError:
                     continue
                 t1 = time.perf_counter()
+                timed_read_lines.seconds = 0.0
                 result = analyse(loaded.rgb, profile)
                 t2 = time.perf_counter()
+                ocr_seconds[p] = min(ocr_seconds.get(p, float("inf")), timed_read_lines.seconds)
+                serial = result.cues.get("serial_4_letter")
+                if serial is not None:
+                    ocr_regions[p] = int(serial.measurements.get("ocr_regions", 0))
                 overlay = annotator.annotate(loaded.rgb, result.cues, result.identification)
                 t3 = time.perf_counter()
                 write_image(Path(tmp) / "overlay.jpg", overlay, quality=88)
@@ -71,6 +90,13 @@ def main() -> None:
         dec = statistics.median(stages["decode"][p] * 1000 for p in target)
         ana = statistics.median(stages["analysis"][p] * 1000 for p in target)
         print(f"1280x960 JPEG photos: {len(target)}; median decode {dec:.2f} ms, median analysis {ana:.2f} ms; analysis / decode {ratio:.2f} (target <= 2)")
+    if ocr_regions:
+        cost = sorted(v * 1000 for v in ocr_seconds.values())
+        p95 = cost[min(len(cost) - 1, int(round(0.95 * (len(cost) - 1))))]
+        regions = sorted(ocr_regions.values())
+        sent = sum(1 for r in regions if r)
+        print(f"OCR (Tesseract, serial_4_letter) per photo: median {statistics.median(cost):.1f} ms, 95th percentile {p95:.1f} ms, mean {statistics.mean(cost):.1f} ms")
+        print(f"regions sent to Tesseract per photo: median {statistics.median(regions):.0f}, max {regions[-1]}, total {sum(regions)}; photos with any {sent}/{len(regions)}")
 
 
 if __name__ == "__main__":

@@ -11,3 +11,25 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 echo "setup: vision $(.venv/bin/python -c 'import vision; print(vision.__version__)') installed in .venv"
+# The browser tests (tests/test_browser.py) drive Debian's Chromium with Playwright; Playwright's
+# own browser download cannot work on this project's machines, so never run `playwright install`.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian's chromium for the browser tests"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: /usr/bin/chromium is missing; the browser tests need it: sudo apt-get install chromium" >&2
+  fi
+fi
+# The serial_4_letter cue reads stencils with Tesseract 5 (Debian's tesseract-ocr ships the
+# English model, tesseract-ocr-eng); nothing is downloaded at run time.
+if ! command -v tesseract >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing Debian's tesseract-ocr for the serial_4_letter cue"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null
+  else
+    echo "setup: tesseract is missing; the serial_4_letter cue needs it: sudo apt-get install tesseract-ocr" >&2
+  fi
+fi

@@ -22,12 +22,12 @@ def _results(**states):
 def test_packaged_profile_loads():
     assert "toofan" in profile_names()
     p = load_profile("toofan")
-    assert p.cue_names == ["green_seal_tape", "yellow_bands", "dark_green_cover"]
+    assert p.cue_names == ["green_seal_tape", "yellow_bands", "dark_green_cover", "serial_4_letter"]
 
 
 def test_not_assessable_contributes_nothing():
     p = load_profile("toofan")
-    r = _results(green_seal_tape=("not_assessable", 0), yellow_bands=("not_assessable", 0), dark_green_cover=("not_assessable", 0))
+    r = _results(green_seal_tape=("not_assessable", 0), yellow_bands=("not_assessable", 0), dark_green_cover=("not_assessable", 0), serial_4_letter=("not_assessable", 0))
     ident = combine(r, p)
     assert all(e.log_lr == 0.0 for e in ident.evidence)
     assert ident.confidence == pytest.approx(p.prior)
@@ -35,7 +35,7 @@ def test_not_assessable_contributes_nothing():
 
 def test_log_lrs_add_and_give_the_posterior():
     p = load_profile("toofan")
-    r = _results(green_seal_tape=("present", 0.9), yellow_bands=("present", 0.8), dark_green_cover=("absent", 0.3))
+    r = _results(green_seal_tape=("present", 0.9), yellow_bands=("present", 0.8), dark_green_cover=("absent", 0.3), serial_4_letter=("absent", 0.0))
     ident = combine(r, p)
     total = sum(e.log_lr for e in ident.evidence)
     assert ident.log_lr == pytest.approx(total)
@@ -47,7 +47,7 @@ def test_log_lrs_add_and_give_the_posterior():
 
 def test_all_absent_is_near_zero():
     p = load_profile("toofan")
-    ident = combine(_results(green_seal_tape=("absent", 0.0), yellow_bands=("absent", 0.0), dark_green_cover=("absent", 0.2)), p)
+    ident = combine(_results(green_seal_tape=("absent", 0.0), yellow_bands=("absent", 0.0), dark_green_cover=("absent", 0.2), serial_4_letter=("absent", 0.0)), p)
     assert ident.confidence < 0.05 and ident.label == "not_toofan"
 
 

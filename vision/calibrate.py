@@ -1,27 +1,33 @@
 """Fit a profile's likelihood ratios and calibration map from labelled scan results.
 
 :func:`calibrate` turns results + labels into a new profile (the JSON format of
-``vision/profiles/*.json``) in three steps, all fitted on a training split of the photos
-(near-duplicates stay on one side; the split is stratified by class, from a fixed seed):
+``vision/profiles/*.json``, used by ``vision scan --profile``) in three steps, all fitted
+on a training split of the photos (near-duplicates stay on one side; the split is
+stratified by class and drawn from a fixed seed):
 
-1. **Cue likelihood ratios.** For each cue, the pool-adjacent-violators algorithm
-   (isotonic regression) orders the cue's assessable scores into blocks whose share of
-   positives never decreases with the score. Each block's likelihood ratio is
-   ``P(block | H1) / P(block | H2)`` with a pseudo-count added to both classes (shrinking
-   sparse blocks towards LR = 1, so every LR is finite), then made monotone again. The
-   blocks become ``[score, log10 LR]`` knots (interpolated linearly between blocks).
+1. **Cue likelihood ratios**, from each cue's score distributions in the two classes
+   (assessable photos only; a not-assessable cue keeps contributing LR = 1). By default
+   pool-adjacent-violators (isotonic regression) orders the scores into blocks whose
+   share of positives never decreases; each block's LR is
+   ``P(block | H1) / P(block | H2)`` with a pseudo-count added to both classes (so every
+   LR is finite and sparse blocks shrink towards LR = 1), made monotone again, with knots
+   at the blocks' mean scores. Alternatively (``cue_method="kde"``) smoothed kernel
+   densities. See :func:`fit_cue_log10_lr`.
 2. **Dependence.** The cues are not independent (a Toofan photo tends to show tape *and*
-   bands), so summed log-LRs overstate the evidence. One factor, the slope of a logistic
-   regression of the class on the summed log-LR, scales every cue's log-LRs.
+   bands), so summed log-LRs overstate the evidence. A logistic regression of the class
+   on the cues' log-LRs (intercept fixed at the training base rate, weights pulled
+   towards 1 by a ridge penalty) gives one weight per cue, which scales its log-LRs.
 3. **Calibration map.** The profile's ``calibration`` ``[[confidence, calibrated], ...]``
-   is a Platt (logistic) or isotonic fit of the class on the resulting confidence. It
-   maps confidences to the labelled set's base rate: a calibrated 0.8 is right about 80 %
-   of the time on photos like the labelled ones.
+   is a Platt (logistic, default) or isotonic fit of the class on the resulting
+   confidence. It maps confidences to the labelled set's base rate: a calibrated 0.8 is
+   right about 80 % of the time on photos like the labelled ones (whatever the
+   profile's triage ``prior``).
 
 Before and after, on the held-out split: expected calibration error (ECE), Brier score,
 ROC AUC and the log-likelihood-ratio cost (Cllr) of the reported LR
-(``identification.log_lr``). Too few labelled photos (fewer than ``min_per_class`` of
-either class in the training split) raise :class:`CalibrationError`.
+(``identification.log_lr``, the weighted sum of the cue log-LRs). Fewer than
+``min_per_class`` photos of either class in the training split raise
+:class:`CalibrationError`.
 """
 
 from __future__ import annotations
@@ -159,12 +165,21 @@ def _knots(x: np.ndarray, values: np.ndarray, *, digits: int = 6) -> list[list[f
     return out
 
 
-def fit_cue_log10_lr(scores, y, w=None, *, pseudo_count: float = 1.0) -> list[list[float]]:
+def fit_cue_log10_lr(
+    scores, y, w=None, *, method: str = "pav", pseudo_count: float = 1.0, bandwidth: float = 0.1, grid: int = 21
+) -> list[list[float]]:
     """Monotone, finite ``[score, log10 LR]`` knots of one cue from labelled scores.
 
-    The isotonic blocks of the class on the score give, per block, the likelihood ratio
-    ``P(block | H1) / P(block | H2)``; the knots sit at the blocks' mean scores, so the
-    LR ramps between neighbouring blocks rather than jumping at a training photo's score.
+    ``method="pav"`` (default): isotonic blocks of the class on the score (pool adjacent
+    violators); per block ``P(block | H1) / P(block | H2)`` with ``pseudo_count`` added
+    (split between the classes in proportion to their totals); knots at the blocks' mean
+    scores, so the LR ramps between neighbouring blocks rather than jumping at one
+    training photo's score.
+
+    ``method="kde"``: each class's score density is a Gaussian kernel density
+    (``bandwidth``, reflected at 0 and 1) mixed with ``pseudo_count`` photos spread
+    uniformly over [0, 1]; the LR ``f1(s) / f0(s)`` is taken on ``grid`` equally spaced
+    scores and made non-decreasing by pool-adjacent-violators weighted by the data there.
 
     Parameters
     ----------
@@ -173,10 +188,13 @@ def fit_cue_log10_lr(scores, y, w=None, *, pseudo_count: float = 1.0) -> list[li
     y : (N,) array of 0/1
     w : (N,) float array, optional
         Photo weights (near-duplicate groups).
+    method : {"pav", "kde"}
     pseudo_count : float
-        Added to each block, split between the classes in proportion to their totals, so
-        a block seen in one class only still has a finite LR and sparse blocks shrink
-        towards LR = 1.
+        Regularisation: keeps every LR finite and shrinks sparse regions towards LR = 1.
+    bandwidth : float
+        Kernel standard deviation on the score (``kde``).
+    grid : int
+        Number of knots (``kde``).
 
     Returns
     -------
@@ -192,17 +210,33 @@ def fit_cue_log10_lr(scores, y, w=None, *, pseudo_count: float = 1.0) -> list[li
     scores = np.asarray(scores, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     w = np.ones_like(scores) if w is None else np.asarray(w, dtype=np.float64)
+    if method not in ("kde", "pav"):
+        raise ValueError(f"method: expected 'kde' or 'pav', got {method!r}")
     if pseudo_count <= 0:
         raise ValueError(f"pseudo_count: expected > 0, got {pseudo_count!r}")
+    if scores.size and (scores.min() < 0 or scores.max() > 1):
+        raise ValueError("scores: expected cue scores in [0, 1]")
     n1, n0 = float(np.sum(w * y)), float(np.sum(w * (1 - y)))
     if n1 <= 0 or n0 <= 0:
         return [[0.0, 0.0], [1.0, 0.0]]  # one class only: the cue says nothing
-    b = pav(scores, y, w)
-    pos, neg = b.value * b.weight, (1 - b.value) * b.weight
-    a1, a0 = pseudo_count * n1 / (n1 + n0), pseudo_count * n0 / (n1 + n0)
-    log_lr = np.log10(((pos + a1) / (n1 + pseudo_count)) / ((neg + a0) / (n0 + pseudo_count)))
-    # The pseudo-count can swap nearly equal neighbours: restore the order, weighted.
-    return _knots(b.centre, _pool(log_lr, b.weight))
+    if method == "pav":
+        b = pav(scores, y, w)
+        pos, neg = b.value * b.weight, (1 - b.value) * b.weight
+        a1, a0 = pseudo_count * n1 / (n1 + n0), pseudo_count * n0 / (n1 + n0)
+        log_lr = np.log10(((pos + a1) / (n1 + pseudo_count)) / ((neg + a0) / (n0 + pseudo_count)))
+        # The pseudo-count can swap nearly equal neighbours: restore the order, weighted.
+        return _knots(b.centre, _pool(log_lr, b.weight))
+    if bandwidth <= 0 or grid < 2:
+        raise ValueError(f"bandwidth > 0 and grid >= 2 expected, got {bandwidth!r} and {grid!r}")
+    at = np.linspace(0.0, 1.0, grid)
+
+    def density(mask: np.ndarray, total: float) -> np.ndarray:
+        s, ws = scores[mask], w[mask]
+        mass = sum(np.exp(-0.5 * ((at[:, None] - m[None, :]) / bandwidth) ** 2) @ ws for m in (s, -s, 2.0 - s))
+        return (mass / (bandwidth * math.sqrt(2 * math.pi)) + pseudo_count) / (total + pseudo_count)
+
+    f1, f0 = density(y == 1, n1), density(y == 0, n0)
+    return _knots(at, _pool(np.log10(f1 / f0), n1 * f1 + n0 * f0))
 
 
 def fit_logistic(X, y, w=None, *, ridge: float = 1.0, prior=None, offset: float | None = None, iterations: int = 100) -> tuple[np.ndarray, float]:
@@ -232,8 +266,8 @@ def fit_logistic(X, y, w=None, *, ridge: float = 1.0, prior=None, offset: float 
     Examples
     --------
     >>> beta, c = fit_logistic([-2.0, -1.0, 1.0, 2.0], [0, 1, 0, 1], ridge=0.0)
-    >>> round(float(beta[0]), 3), round(c, 3)
-    (0.402, 0.0)
+    >>> round(float(beta[0]), 3), abs(round(c, 3))
+    (0.42, 0.0)
     """
     X = np.asarray(X, dtype=np.float64)
     X = X[:, None] if X.ndim == 1 else X
@@ -385,7 +419,7 @@ class Calibration:
             [
                 f"fitted on {split['train']} photos ({split['train_classes']['positive']} positive, "
                 f"{split['train_classes']['negative']} negative groups), evaluated on {split['test'] or split['train']} {evaluated_on} photos",
-                "cue LR weights for dependence: " + ", ".join(f"{k} {v:.2f}" for k, v in r["lr_scale"].items())
+                "cue LR weights: " + ", ".join(f"{k} {v:.2f}" for k, v in r["lr_weights"].items())
                 + f"; calibration map: {r['method']}",
                 f"{'':10s}{'before':>10s}{'after':>10s}",
                 *(f"{k:10s}{f(b[k]):>10s}{f(a[k]):>10s}" for k in ("ece", "brier", "cllr", "roc_auc")),
@@ -409,8 +443,10 @@ def calibrate(
     holdout: float = 0.5,
     seed: int = 0,
     method: str = "platt",
+    cue_method: str = "pav",
     pseudo_count: float = 1.0,
-    dependence_ridge: float = 1.0,
+    bandwidth: float = 0.1,
+    dependence_ridge: float = 10.0,
     map_ridge: float = 1.0,
     min_per_class: int = MIN_PER_CLASS,
     n_bins: int = 10,
@@ -435,8 +471,12 @@ def calibrate(
         Seed of the split.
     method : {"platt", "isotonic"}
         Calibration map.
+    cue_method : {"pav", "kde"}
+        How each cue's LR is estimated (see :func:`fit_cue_log10_lr`).
     pseudo_count : float
         Regularisation of the cue LRs and the isotonic map.
+    bandwidth : float
+        Kernel width on the cue score (``cue_method="kde"``).
     dependence_ridge, map_ridge : float
         Ridge penalties (in photos) pulling the per-cue dependence weights and the Platt
         map's slope towards 1.
@@ -495,31 +535,34 @@ def calibrate(
         states = [it.record["cues"][cue]["state"] for it in train]
         mask = np.array([s != "not_assessable" for s in states])
         scores = np.array([float(it.record["cues"][cue]["score"]) for it in train])
-        cue_knots[cue] = fit_cue_log10_lr(scores[mask], y[mask], w[mask], pseudo_count=pseudo_count) if mask.any() else [[0.0, 0.0], [1.0, 0.0]]
+        cue_knots[cue] = (
+            fit_cue_log10_lr(scores[mask], y[mask], w[mask], method=cue_method, pseudo_count=pseudo_count, bandwidth=bandwidth)
+            if mask.any()
+            else [[0.0, 0.0], [1.0, 0.0]]
+        )
         fits[cue] = {"assessable": int(mask.sum()), "positives": int(y[mask].sum()), "negatives": int((1 - y[mask]).sum())}
 
     data = copy.deepcopy(_source_data(profile))
     data.pop("calibration", None)
     data.pop("calibrated", None)
-    for cue, knots in cue_knots.items():
-        data["cues"][cue]["log10_lr"] = knots
-    # Dependence between cues: one weight per cue on its log-LR (a logistic regression whose
-    # intercept is fixed at the training base rate, so the weighted sum stays a log-LR).
-    per_cue = np.array([[_log10_lr(knots, it.record["cues"][cue]) for cue, knots in cue_knots.items()] for it in train])
+    # Dependence between cues: one weight per cue on its log-LR, from a logistic regression
+    # whose intercept is fixed at the training base rate (so the weighted sum stays a
+    # log-LR), pulled towards 1 ("independent") by the ridge.
+    features = np.array([[_log10_lr(knots, it.record["cues"][cue]) for cue, knots in cue_knots.items()] for it in train])
     base = float(np.sum(w * y) / np.sum(w))
-    weights, _ = fit_logistic(per_cue * _LN10, y, w, ridge=dependence_ridge, offset=math.log(base / (1 - base)))
-    lr_scale = {cue: float(np.clip(b, 0.0, 2.0)) for cue, b in zip(cue_knots, weights)}
+    beta, _ = fit_logistic(features * _LN10, y, w, ridge=dependence_ridge, offset=math.log(base / (1 - base)))
+    weights = {cue: float(np.clip(b, 0.0, 2.0)) for cue, b in zip(cue_knots, beta)}
     for cue, knots in cue_knots.items():
-        data["cues"][cue]["log10_lr"] = [[s, round(v * lr_scale[cue], 6)] for s, v in knots]
+        data["cues"][cue]["log10_lr"] = [[x, round(v * weights[cue], 6)] for x, v in knots]
         data["cues"][cue]["notes"] = (
-            f"fitted by vision calibrate from {fits[cue]['assessable']} assessable training photos "
-            f"({fits[cue]['positives']} positive): isotonic LR x {lr_scale[cue]:.3f} for dependence on the other cues"
+            f"fitted by vision calibrate ({cue_method}) from {fits[cue]['assessable']} assessable training photos "
+            f"({fits[cue]['positives']} positive), x {weights[cue]:.3f} for its dependence on the other cues"
         )
     scaled = rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))
     confidence = np.array([i.confidence for i in scaled])
     if method == "platt":
         logit10 = np.log10(np.clip(confidence, 1e-12, 1 - 1e-12) / np.clip(1 - confidence, 1e-12, 1))
-        (a,), b = fit_logistic(logit10 * _LN10, y, w, ridge=map_ridge)
+        (a,), b = fit_logistic(logit10 * _LN10, y, w, ridge=map_ridge, )
         data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _platt_map(a, b)]
         map_params: dict[str, Any] = {"slope": a, "intercept": b}
     else:
@@ -533,11 +576,13 @@ def calibrate(
         "source_profile": {"name": profile.name, "source": profile.source, "sha256": profile.sha256},
         "labels": {"source": labels.source, "format": labels.format},
         "method": method,
+        "cue_method": cue_method,
+        "bandwidth": bandwidth if cue_method == "kde" else None,
         "map_parameters": map_params,
         "pseudo_count": pseudo_count,
         "dependence_ridge": dependence_ridge,
         "map_ridge": map_ridge,
-        "lr_scale": lr_scale,
+        "lr_weights": weights,
         "seed": seed,
         "holdout": holdout,
         "split": {

@@ -150,6 +150,8 @@ def _fields_from_boxes(name: str, state: CueState, regions: list[dict[str, Any]]
         return {"count": min(len(regions), 3), "groups": len(regions) // 3}
     if name == "dark_green_cover":
         return {"colour": "dark_green" if state is CueState.PRESENT else None}
+    if name == "serial_4_letter":
+        return {"text": None}  # a box does not say what the serial reads
     return {}
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "LabelledRecord",
     "LabelledResults",
     "ReliabilityTable",
+    "agg_figure",
     "average_precision",
     "box_iou",
     "brier_score",
@@ -553,8 +554,12 @@ def join(
 # Evaluation
 # ----------------------------------------------------------------------------------------
 def records_profile(records: Iterable[Mapping[str, Any]]) -> Profile | None:
-    """The profile the records were scanned with, when it can still be loaded (else None, with a warning)."""
-    sources = {(r.get("profile") or {}).get("source") for r in records if r.get("status") == "ok"}
+    """The profile the records were scanned with, loaded again (None, with a warning, when it cannot be).
+
+    Warns when the profile has changed since the scan (its SHA-256 differs).
+    """
+    ok = [r for r in records if r.get("status") == "ok"]
+    sources = {(r.get("profile") or {}).get("source") for r in ok}
     sources.discard(None)
     if len(sources) != 1:
         if sources:
@@ -563,10 +568,14 @@ def records_profile(records: Iterable[Mapping[str, Any]]) -> Profile | None:
     source = sources.pop()
     name = source[len("vision:") :] if source.startswith("vision:") else source
     try:
-        return load_profile(name)
+        profile = load_profile(name)
     except ValueError as exc:
         warnings.warn(f"cannot load the scan's profile {source!r} ({exc})", stacklevel=2)
         return None
+    digests = {(r.get("profile") or {}).get("sha256") for r in ok} - {None}
+    if digests and digests != {profile.sha256}:
+        warnings.warn(f"profile {source!r} has changed since the scan: its threshold and settings may not be the scan's", stacklevel=2)
+    return profile
 
 
 def _binary_metrics(y: np.ndarray, score: np.ndarray, pred: np.ndarray, w: np.ndarray) -> dict[str, Any]:
@@ -826,7 +835,8 @@ class Evaluation:
 # ----------------------------------------------------------------------------------------
 # Plots (matplotlib's object API: no pyplot state, the Agg canvas)
 # ----------------------------------------------------------------------------------------
-def _figure(width: float = 5.0, height: float = 4.0):
+def agg_figure(width: float = 5.0, height: float = 4.0):
+    """A matplotlib Figure on an Agg canvas (no pyplot, no global state), in inches."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -854,7 +864,7 @@ def figures(metrics: Mapping[str, Any]) -> dict[str, Any]:
     ident = metrics["identification"]
     out = {}
     if ident.get("roc_curve"):
-        fig = _figure()
+        fig = agg_figure()
         ax = fig.subplots()
         ax.plot(ident["roc_curve"]["fpr"], ident["roc_curve"]["tpr"], drawstyle="default", marker=".")
         ax.plot([0, 1], [0, 1], color="0.7", linestyle="--", linewidth=1)
@@ -862,7 +872,7 @@ def figures(metrics: Mapping[str, Any]) -> dict[str, Any]:
                title=f"ROC, AUC = {ident['roc_auc']:.3f}")
         out["roc"] = fig
     if ident.get("pr_curve"):
-        fig = _figure()
+        fig = agg_figure()
         ax = fig.subplots()
         ax.plot(ident["pr_curve"]["recall"], ident["pr_curve"]["precision"], drawstyle="steps-post", marker=".")
         ax.set(xlabel="recall", ylabel="precision", xlim=(-0.02, 1.02), ylim=(-0.02, 1.02),
@@ -871,7 +881,7 @@ def figures(metrics: Mapping[str, Any]) -> dict[str, Any]:
     out["reliability"] = reliability_figure(ident["reliability"], title=f"reliability, ECE = {ident['ece']:.3f}")
     bands = metrics.get("band_count_confusion")
     if bands:
-        fig = _figure(4.5, 4.0)
+        fig = agg_figure(4.5, 4.0)
         ax = fig.subplots()
         matrix = np.asarray(bands["matrix"], dtype=float)
         ax.imshow(matrix, cmap="Blues")
@@ -883,7 +893,7 @@ def figures(metrics: Mapping[str, Any]) -> dict[str, Any]:
         out["band_count_confusion"] = fig
     cues = {k: v for k, v in metrics["cues"].items() if v.get("labelled")}
     if cues:
-        fig = _figure(2.2 + 2.0 * len(cues), 3.4)
+        fig = agg_figure(2.2 + 2.0 * len(cues), 3.4)
         axes = np.atleast_1d(fig.subplots(1, len(cues)))
         for ax, (name, c) in zip(axes, cues.items()):
             values = [c["precision"], c["recall"], c["f1"], c.get("roc_auc") or 0.0]
@@ -899,7 +909,7 @@ def reliability_figure(table: Mapping[str, Any], *, title: str = "reliability", 
 
     ``other`` overlays a second table (e.g. after calibration).
     """
-    fig = _figure(5.0, 5.0)
+    fig = agg_figure(5.0, 5.0)
     ax, hist = fig.subplots(2, 1, sharex=True, height_ratios=(3, 1))
     ax.plot([0, 1], [0, 1], color="0.7", linestyle="--", linewidth=1, label="perfectly calibrated")
     for k, (tab, name) in enumerate(((table, labels[0]), (other, labels[1]))):

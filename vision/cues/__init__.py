@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Callable, Mapping
 
 from ..normalise import Scene
-from . import dark_green_cover, green_seal_tape, yellow_bands
+from . import dark_green_cover, green_seal_tape, serial_4_letter, yellow_bands
 from .base import CueResult, CueState, Region
 
 __all__ = ["REGISTRY", "CueDetector", "CueResult", "CueState", "Region", "make_params", "run_cue"]
@@ -33,6 +33,7 @@ REGISTRY: dict[str, CueDetector] = {
         CueDetector(green_seal_tape.NAME, green_seal_tape.detect, green_seal_tape.GreenSealTapeParams, "green security-seal tape across the tube"),
         CueDetector(yellow_bands.NAME, yellow_bands.detect, yellow_bands.YellowBandsParams, "three evenly spaced yellow bands on a tripod leg"),
         CueDetector(dark_green_cover.NAME, dark_green_cover.detect, dark_green_cover.DarkGreenCoverParams, "dark-green missile cover (tube colour)"),
+        CueDetector(serial_4_letter.NAME, serial_4_letter.detect, serial_4_letter.Serial4LetterParams, "four-capital-letter serial stencilled on the tube (Tesseract OCR)"),
     )
 }
 
