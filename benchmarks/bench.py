@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench.py [FOLDER] [--repeat N]
+    .venv/bin/python benchmarks/bench.py [FOLDER] [--repeat N] [--profile NAME|FILE]
 
 Prints, per stage (decode, analysis, overlay, writing), the median and mean milliseconds per
 image, and the ratio analysis / decode overall and for the 1280x960 JPEG photos alone
@@ -34,9 +34,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder", nargs="?", default=str(Path(__file__).resolve().parents[1] / "samples"))
     parser.add_argument("--repeat", type=int, default=3, help="passes over the folder; the fastest pass per image counts")
+    parser.add_argument("--profile", default="toofan", help="profile name or file (e.g. one without the OCR cue, to time the colour cues alone)")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    profile = load_profile("toofan")
+    profile = load_profile(args.profile)
     annotator = OverlayAnnotator()
     paths = collect_inputs([args.folder])
     stages = {"decode": {}, "analysis": {}, "overlay": {}, "writing": {}}

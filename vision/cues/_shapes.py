@@ -10,7 +10,18 @@ import numpy as np
 from ..colour import L_SCALE, lab_u8_to_float
 from ..normalise import Scene
 
-__all__ = ["Blobs", "assessability", "blobs", "strip_pixels", "strip_stats"]
+__all__ = ["Blobs", "assessability", "blobs", "edge_pair_strength", "oriented_patch", "soft", "strip_pixels", "strip_stats"]
+
+
+def soft(value: float, zero: float, one: float) -> float:
+    """A soft test: 0 at ``zero``, 1 at ``one``, linear between, clipped.
+
+    Examples
+    --------
+    >>> soft(15.0, 10.0, 20.0), soft(30.0, 10.0, 20.0)
+    (0.5, 1.0)
+    """
+    return float(np.clip((value - zero) / (one - zero), 0.0, 1.0))
 
 
 def assessability(scene: Scene, *, min_side: int) -> str | None:

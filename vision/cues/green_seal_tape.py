@@ -20,7 +20,7 @@ import numpy as np
 
 from ..colour import hue_chroma_table
 from ..normalise import Scene
-from ._shapes import assessability, blobs, edge_pair_strength, l_threshold, lab_of, strip_pixels, strip_stats
+from ._shapes import assessability, blobs, edge_pair_strength, l_threshold, lab_of, soft, strip_pixels, strip_stats
 from .base import CueResult, CueState, Region
 
 NAME = "green_seal_tape"
@@ -101,11 +101,6 @@ class GreenSealTapeParams:
             raise ValueError(f"max_area_fraction must be in (0, 1], got {self.max_area_fraction!r}")
         if self.min_area < 1:
             raise ValueError(f"min_area must be >= 1, got {self.min_area!r}")
-
-
-def _soft(value: float, zero: float, one: float) -> float:
-    """0 at ``zero``, 1 at ``one``, linear between, clipped."""
-    return float(np.clip((value - zero) / (one - zero), 0.0, 1.0))
 
 
 def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) -> CueResult:
@@ -223,11 +218,11 @@ def _side_evidence(tape: dict, flank: dict, run: float, params) -> float:
     return float(
         np.mean(
             [
-                _soft(tape["L"] - flank["L"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
-                1.0 - _soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
-                1.0 - _soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
-                _soft(flank["edge"], 0.0, params.min_tube_edge),
-                _soft(run, 0.6, params.min_tube_extent),
+                soft(tape["L"] - flank["L"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
+                1.0 - soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
+                1.0 - soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
+                soft(flank["edge"], 0.0, params.min_tube_edge),
+                soft(run, 0.6, params.min_tube_extent),
             ]
         )
     )
@@ -328,7 +323,7 @@ def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarra
         if len(sides) == 2:
             (f1, r1, e1), (f2, r2, e2) = sides
             flank_diff = float(np.linalg.norm(lab_of(f1) - lab_of(f2)))
-            two_sided = float(np.mean([min(e1, e2), 1.0 - _soft(flank_diff, 5.0, params.max_flank_difference), _soft(r1 + r2, 1.2, params.min_tube_extent)]))
+            two_sided = float(np.mean([min(e1, e2), 1.0 - soft(flank_diff, 5.0, params.max_flank_difference), soft(r1 + r2, 1.2, params.min_tube_extent)]))
             two_sided = max(two_sided, 0.0) * 0.5 + 0.5 * float(np.mean([e1, e2]))
         tube = max(two_sided, one_sided)
         main = max(sides, key=lambda t: t[2])
@@ -342,7 +337,7 @@ def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarra
         # Shape and colour weigh 2, the tube around the band 3: a band of green is a tape
         # when it sits across a tube.
         quality = float(
-            (2.0 * _soft(rect_fill, params.min_rectangularity, 0.95) + 2.0 * _soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 6.0 * tube) / 10.0
+            (2.0 * soft(rect_fill, params.min_rectangularity, 0.95) + 2.0 * soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 6.0 * tube) / 10.0
         )
         gates.append(quality >= params.min_quality)
         cand = {

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..colour import hue_chroma_table, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import Blobs, assessability, blobs, edge_pair_strength, l_threshold
+from ._shapes import Blobs, assessability, blobs, edge_pair_strength, l_threshold, soft
 from .base import CueResult, CueState, Region
 
 NAME = "yellow_bands"
@@ -114,10 +114,6 @@ class YellowBandsParams:
             raise ValueError("expected faint_chroma <= grow_chroma <= seed_chroma")
         if self.mark_size < 3 or self.mark_size % 2 == 0:
             raise ValueError(f"mark_size must be an odd int >= 3, got {self.mark_size!r}")
-
-
-def _soft(value: float, zero: float, one: float) -> float:
-    return float(np.clip((value - zero) / (one - zero), 0.0, 1.0))
 
 
 def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> CueResult:
@@ -428,10 +424,10 @@ def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowB
     quality = float(
         np.mean(
             [
-                1.0 - _soft(irregularity, 0.05, params.max_spacing_irregularity),
-                _soft(contrast, params.min_gap_contrast, params.min_gap_contrast + 25.0),
-                1.0 - _soft(areas.max() / areas.min(), 1.3, params.max_area_ratio),
-                _soft(leg, params.min_leg_edge, params.min_leg_edge + 20.0),
+                1.0 - soft(irregularity, 0.05, params.max_spacing_irregularity),
+                soft(contrast, params.min_gap_contrast, params.min_gap_contrast + 25.0),
+                1.0 - soft(areas.max() / areas.min(), 1.3, params.max_area_ratio),
+                soft(leg, params.min_leg_edge, params.min_leg_edge + 20.0),
             ]
         )
     )
