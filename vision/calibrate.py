@@ -23,6 +23,10 @@ stratified by class and drawn from a fixed seed):
    right about 80 % of the time on photos like the labelled ones (whatever the
    profile's triage ``prior``).
 
+By default (``select``) the fit is written only if it earns its place: keeping the source
+profile, refitting only its calibration map, and refitting everything compete on 5-fold
+cross-validated log-loss within the training split, and the report says which won.
+
 Before and after, on the held-out split: expected calibration error (ECE), Brier score,
 ROC AUC and the log-likelihood-ratio cost (Cllr) of the reported LR
 (``identification.log_lr``, the weighted sum of the cue log-LRs). Fewer than
@@ -417,10 +421,10 @@ class Calibration:
         b, a = r["before"], r["after"]
         return "\n".join(
             [
-                f"fitted on {split['train']} photos ({split['train_classes']['positive']} positive, "
+                f"{r['mode']}: {split['train']} training photos ({split['train_classes']['positive']} positive, "
                 f"{split['train_classes']['negative']} negative groups), evaluated on {split['test'] or split['train']} {evaluated_on} photos",
-                "cue LR weights: " + ", ".join(f"{k} {v:.2f}" for k, v in r["lr_weights"].items())
-                + f"; calibration map: {r['method']}",
+                ("cue LR weights: " + ", ".join(f"{k} {v:.2f}" for k, v in r["lr_weights"].items()) + "; " if r.get("lr_weights") else "")
+                + ("calibration map: " + r["method"] if r["mode"] != "keep" else "the source profile kept unchanged"),
                 f"{'':10s}{'before':>10s}{'after':>10s}",
                 *(f"{k:10s}{f(b[k]):>10s}{f(a[k]):>10s}" for k in ("ece", "brier", "cllr", "roc_auc")),
             ]
@@ -448,6 +452,7 @@ def calibrate(
     bandwidth: float = 0.1,
     dependence_ridge: float = 10.0,
     map_ridge: float = 1.0,
+    select: bool = True,
     min_per_class: int = MIN_PER_CLASS,
     n_bins: int = 10,
     dedupe: bool = True,
@@ -480,6 +485,11 @@ def calibrate(
     dependence_ridge, map_ridge : float
         Ridge penalties (in photos) pulling the per-cue dependence weights and the Platt
         map's slope towards 1.
+    select : bool
+        Choose between keeping the source profile, refitting only its calibration map and
+        refitting everything (:data:`MODES`) by 5-fold cross-validated log-loss on the
+        training split (ties go to the simpler), so a few labels never replace a profile
+        with one that predicts them worse. False: always refit everything.
     min_per_class : int
         Refuse to fit with fewer training photos (groups) of either class.
     n_bins : int
@@ -516,6 +526,10 @@ def calibrate(
     items = joined.items
     if not items:
         raise ValueError(f"no result matches a label in {labels.source}: results are matched by file name")
+    for it in items:
+        missing = [c for c in profile.cue_names if c not in (it.record.get("cues") or {})]
+        if missing:
+            raise ValueError(f"{it.image}: no result for cue(s) {missing} (profile {profile.name!r} needs them): rescan with this profile")
     train_idx, test_idx = split_groups(items, holdout, seed)
     train = [items[i] for i in train_idx]
     test = [items[i] for i in test_idx]
@@ -527,47 +541,14 @@ def calibrate(
             f"are needed ({len(items)} labelled photos in all, {holdout:.0%} held out)"
         )
 
-    y = np.array([it.label.toofan for it in train], dtype=np.float64)
-    w = np.array([it.weight for it in train])
-    fits: dict[str, Any] = {}
-    cue_knots: dict[str, list[list[float]]] = {}
-    for cue in profile.cue_names:
-        states = [it.record["cues"][cue]["state"] for it in train]
-        mask = np.array([s != "not_assessable" for s in states])
-        scores = np.array([float(it.record["cues"][cue]["score"]) for it in train])
-        cue_knots[cue] = (
-            fit_cue_log10_lr(scores[mask], y[mask], w[mask], method=cue_method, pseudo_count=pseudo_count, bandwidth=bandwidth)
-            if mask.any()
-            else [[0.0, 0.0], [1.0, 0.0]]
-        )
-        fits[cue] = {"assessable": int(mask.sum()), "positives": int(y[mask].sum()), "negatives": int((1 - y[mask]).sum())}
-
-    data = copy.deepcopy(_source_data(profile))
-    data.pop("calibration", None)
-    data.pop("calibrated", None)
-    # Dependence between cues: one weight per cue on its log-LR, from a logistic regression
-    # whose intercept is fixed at the training base rate (so the weighted sum stays a
-    # log-LR), pulled towards 1 ("independent") by the ridge.
-    features = np.array([[_log10_lr(knots, it.record["cues"][cue]) for cue, knots in cue_knots.items()] for it in train])
-    base = float(np.sum(w * y) / np.sum(w))
-    beta, _ = fit_logistic(features * _LN10, y, w, ridge=dependence_ridge, offset=math.log(base / (1 - base)))
-    weights = {cue: float(np.clip(b, 0.0, 2.0)) for cue, b in zip(cue_knots, beta)}
-    for cue, knots in cue_knots.items():
-        data["cues"][cue]["log10_lr"] = [[x, round(v * weights[cue], 6)] for x, v in knots]
-        data["cues"][cue]["notes"] = (
-            f"fitted by vision calibrate ({cue_method}) from {fits[cue]['assessable']} assessable training photos "
-            f"({fits[cue]['positives']} positive), x {weights[cue]:.3f} for its dependence on the other cues"
-        )
-    scaled = rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))
-    confidence = np.array([i.confidence for i in scaled])
-    if method == "platt":
-        logit10 = np.log10(np.clip(confidence, 1e-12, 1 - 1e-12) / np.clip(1 - confidence, 1e-12, 1))
-        (a,), b = fit_logistic(logit10 * _LN10, y, w, ridge=map_ridge, )
-        data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _platt_map(a, b)]
-        map_params: dict[str, Any] = {"slope": a, "intercept": b}
+    settings = FitSettings(method, cue_method, pseudo_count, bandwidth, dependence_ridge, map_ridge)
+    source = _source_data(profile)
+    if select:
+        cv_loss = {mode: _cross_validated_loss(train, source, settings, mode, seed) for mode in MODES}
+        mode = min(MODES, key=lambda m: cv_loss[m] + 1e-9 * MODES.index(m))  # ties: the simpler mode
     else:
-        data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _isotonic_map(confidence, y, w, pseudo_count)]
-        map_params = {}
+        cv_loss, mode = {}, "refit"
+    data, details = _fit(train, source, settings, mode)
     fitted = Profile.from_dict(data, source="<fit>")
 
     evaluated = test if test else train
@@ -578,11 +559,12 @@ def calibrate(
         "method": method,
         "cue_method": cue_method,
         "bandwidth": bandwidth if cue_method == "kde" else None,
-        "map_parameters": map_params,
+        "mode": mode,
+        "cross_validated_log_loss": cv_loss,
         "pseudo_count": pseudo_count,
         "dependence_ridge": dependence_ridge,
         "map_ridge": map_ridge,
-        "lr_weights": weights,
+        **details,
         "seed": seed,
         "holdout": holdout,
         "split": {
@@ -594,7 +576,6 @@ def calibrate(
             "unlabelled": len(joined.unlabelled),
             "errors": len(joined.errors),
         },
-        "cues": fits,
         "evaluated_on": "held-out" if test else "training",
         "before": _scores(evaluated, None, n_bins),
         "after": _scores(evaluated, rescore([it.record for it in evaluated], fitted), n_bins),
@@ -606,6 +587,90 @@ def calibrate(
     for side in ("before", "after"):
         data["calibrated"][side] = {k: v for k, v in report[side].items() if k != "reliability"}
     return Calibration(profile=data, report=report)
+
+
+MODES = ("keep", "recalibrate", "refit")
+"""What :func:`calibrate` may write: the source profile unchanged, the source profile with a
+new calibration map, or new cue likelihood ratios and a new map."""
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """How :func:`_fit` fits (see :func:`calibrate`)."""
+
+    method: str = "platt"
+    cue_method: str = "pav"
+    pseudo_count: float = 1.0
+    bandwidth: float = 0.1
+    dependence_ridge: float = 10.0
+    map_ridge: float = 1.0
+
+
+def _fit(train: Sequence[LabelledRecord], source: Mapping[str, Any], s: FitSettings, mode: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A profile (JSON data) fitted on ``train`` from the source profile's data, and what was fitted."""
+    data = copy.deepcopy(dict(source))
+    data.pop("calibrated", None)
+    if mode == "keep":
+        return data, {}
+    data.pop("calibration", None)
+    y = np.array([it.label.toofan for it in train], dtype=np.float64)
+    w = np.array([it.weight for it in train])
+    details: dict[str, Any] = {}
+    if mode == "refit":
+        fits: dict[str, Any] = {}
+        cue_knots: dict[str, list[list[float]]] = {}
+        for cue in data["cues"]:
+            mask = np.array([it.record["cues"][cue]["state"] != "not_assessable" for it in train])
+            scores = np.array([float(it.record["cues"][cue]["score"]) for it in train])
+            cue_knots[cue] = (
+                fit_cue_log10_lr(scores[mask], y[mask], w[mask], method=s.cue_method, pseudo_count=s.pseudo_count, bandwidth=s.bandwidth)
+                if mask.any()
+                else [[0.0, 0.0], [1.0, 0.0]]
+            )
+            fits[cue] = {"assessable": int(mask.sum()), "positives": int(y[mask].sum()), "negatives": int((1 - y[mask]).sum())}
+        # Dependence between cues: one weight per cue on its log-LR, from a logistic regression
+        # whose intercept is fixed at the training base rate (so the weighted sum stays a
+        # log-LR), pulled towards 1 ("independent") by the ridge.
+        features = np.array([[_log10_lr(knots, it.record["cues"][cue]) for cue, knots in cue_knots.items()] for it in train])
+        base = float(np.sum(w * y) / np.sum(w))
+        beta, _ = fit_logistic(features * _LN10, y, w, ridge=s.dependence_ridge, offset=math.log(base / (1 - base)))
+        weights = {cue: float(np.clip(b, 0.0, 2.0)) for cue, b in zip(cue_knots, beta)}
+        for cue, knots in cue_knots.items():
+            data["cues"][cue]["log10_lr"] = [[x, round(v * weights[cue], 6)] for x, v in knots]
+            data["cues"][cue]["notes"] = (
+                f"fitted by vision calibrate ({s.cue_method}) from {fits[cue]['assessable']} assessable training photos "
+                f"({fits[cue]['positives']} positive), x {weights[cue]:.3f} for its dependence on the other cues"
+            )
+        details.update(cues=fits, lr_weights=weights)
+    confidence = np.array([i.confidence for i in rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))])
+    if s.method == "platt":
+        logit10 = np.log10(np.clip(confidence, 1e-12, 1 - 1e-12) / np.clip(1 - confidence, 1e-12, 1))
+        (a,), b = fit_logistic(logit10 * _LN10, y, w, ridge=s.map_ridge)
+        data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _platt_map(a, b)]
+        details["map_parameters"] = {"slope": a, "intercept": b}
+    else:
+        data["calibration"] = [[round(c, 9), round(v, 6)] for c, v in _isotonic_map(confidence, y, w, s.pseudo_count)]
+    return data, details
+
+
+def _cross_validated_loss(train: Sequence[LabelledRecord], source: Mapping[str, Any], s: FitSettings, mode: str, seed: int, folds: int = 5) -> float:
+    """Weighted log-loss of ``mode``'s out-of-fold confidences on the training photos (whole groups per fold)."""
+    groups = sorted({it.group for it in train})
+    rng = np.random.default_rng(seed + 1)
+    fold_of = {g: k % folds for k, g in enumerate(rng.permutation(groups))}
+    loss = weight = 0.0
+    for k in range(folds):
+        inside = [it for it in train if fold_of[it.group] != k]
+        held = [it for it in train if fold_of[it.group] == k]
+        if not held:
+            continue
+        data, _ = _fit(inside, source, s, mode)
+        p = np.clip([i.confidence for i in rescore([it.record for it in held], Profile.from_dict(data, source="<cv>"))], 1e-6, 1 - 1e-6)
+        y = np.array([it.label.toofan for it in held])
+        w = np.array([it.weight for it in held])
+        loss += float(-np.sum(w * (y * np.log(p) + (1 - y) * np.log(1 - p))))
+        weight += float(np.sum(w))
+    return loss / weight
 
 
 def _log10_lr(knots: list[list[float]], cue: Mapping[str, Any]) -> float:

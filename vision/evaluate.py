@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import io
 import json
 import math
@@ -463,6 +464,15 @@ class LabelledResults:
         return {"positive": pos, "negative": len(by_group) - pos}
 
 
+@functools.lru_cache(maxsize=4096)
+def _file_hash(path: str, mtime_ns: int, size: int) -> str | None:
+    """Perceptual hash of an image file (cached by path, modification time and size); None if unreadable."""
+    try:
+        return perceptual_hash(load_image(path).rgb)
+    except ImageLoadError:
+        return None
+
+
 def _resolve(image: str, image_root: Path | None) -> Path | None:
     path = Path(image)
     if path.is_file():
@@ -522,10 +532,7 @@ def join(
     if dedupe:
         for record, _ in matched:
             path = _resolve(str(record["image"]), root)
-            try:
-                hashes.append(perceptual_hash(load_image(path).rgb) if path is not None else None)
-            except ImageLoadError:
-                hashes.append(None)
+            hashes.append(None if path is None else _file_hash(str(path.resolve()), path.stat().st_mtime_ns, path.stat().st_size))
             if hashes[-1] is None:
                 unhashed.append(str(record["image"]))
         if unhashed:
@@ -634,6 +641,10 @@ def _cue_metrics(joined: LabelledResults, cue: str) -> dict[str, Any]:
         w = np.array([it.weight for it in items])
         out = _binary_metrics(y, score, pred, w)
         out["not_assessable"] = sum(1 for r in results if r["state"] == "not_assessable")
+        if any("text" in r for r in results):  # a reading cue: how often the text read is the labelled one
+            read = [(r.get("text"), it.label.serial) for r, it in zip(results, items) if r["state"] == "present" and it.label.serial]
+            correct = sum(1 for got, want in read if got == want)
+            out["text"] = {"read": len(read), "correct": correct, "accuracy": correct / len(read) if read else None}
     out["regions"] = _region_metrics(joined, cue)
     return out
 

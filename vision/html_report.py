@@ -57,6 +57,8 @@ THUMB_DIR = "thumbs"
 THUMB_SIDE = 320
 #: Keys of :func:`photo_entry` that only the photo page needs (parsed when it is opened).
 DETAIL_KEYS = ("verbal", "cues", "provenance")
+#: Frames listed per video clip in the summary.
+BEST_FRAMES = 3
 #: Bins of the confidence histogram over [0, 1].
 HISTOGRAM_BINS = 20
 
@@ -189,6 +191,9 @@ def photo_entry(record: Mapping[str, Any], index: int, out_dir: Path, *, thumbna
         "height": record.get("height"),
         "overlay": overlay_url,
         "thumb": thumb_url,
+        "group": record.get("near_duplicate_group"),  # near duplicates: shown together (sort "group")
+        "duplicate_of": record.get("duplicate_of"),
+        "video": record.get("video"),
         "original": _original_url(image, os.path.abspath(out_dir)) if image and os.path.isfile(image) else None,
         "cues": cues,
         "provenance": {
@@ -224,7 +229,12 @@ def _summary(photos: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             states = cue_states.setdefault(cue["name"], {"present": 0, "absent": 0, "not_assessable": 0})
             states[cue["state"]] = states.get(cue["state"], 0) + 1
     ordered = sorted(labels, key=lambda name: (name == "error", name.startswith("not_"), name))
+    clips: dict[str, list[Mapping[str, Any]]] = {}
+    for p in photos:  # frames sampled from videos: the best BEST_FRAMES of each clip
+        if p.get("video") and p["confidence"] is not None:
+            clips.setdefault(str(p["video"]["path"]), []).append(p)
     return {
+        "clips": [(clip, sorted(frames, key=lambda p: (-p["confidence"], p["i"]))[:BEST_FRAMES]) for clip, frames in clips.items()],
         "total": len(photos),
         "labels": [(name, labels[name]) for name in ordered],
         "cue_states": cue_states,

@@ -5,7 +5,8 @@
 - **COCO** (a COCO detection JSON): ``images`` carry per-image attributes, either in an
   ``attributes`` dict or as plain keys (``toofan`` is required; ``green_seal_tape``,
   ``yellow_bands``, ``cover``, ``serial`` are optional); ``annotations`` are boxes whose
-  category names are cue names (``tube`` is read as the ``dark_green_cover`` box).
+  category names are cue names (``tube`` and ``serial`` boxes are read as the
+  ``dark_green_cover`` and ``serial_4_letter`` boxes).
 - **CSV** (label in a spreadsheet): columns ``image`` (file name) and ``toofan`` (0/1),
   optional ``green_seal_tape`` (0/1), ``yellow_bands`` (count), ``serial`` (text) and
   ``cover`` (``dark_green`` / ``olive_drab`` / ``tan``). An empty cell means "not labelled".
@@ -25,14 +26,15 @@ from pathlib import Path, PurePath, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-__all__ = ["BANDS_IN_PATTERN", "Label", "LabelSet", "load_labels", "write_csv"]
+__all__ = ["BANDS_IN_PATTERN", "BOX_ALIASES", "CSV_COLUMNS", "Label", "LabelSet", "load_labels", "write_csv"]
 
 #: Bands in a row on one leg that make the Toofan pattern (``yellow_bands`` cue truth).
 BANDS_IN_PATTERN = 3
 
 #: Label box keys that are read as a cue's boxes (the cover cue's region is the tube).
-BOX_ALIASES: Mapping[str, str] = MappingProxyType({"tube": "dark_green_cover"})
+BOX_ALIASES: Mapping[str, str] = MappingProxyType({"tube": "dark_green_cover", "serial": "serial_4_letter"})
 
+#: Columns of the labels CSV (``image`` and ``toofan`` are required).
 CSV_COLUMNS = ("image", "toofan", "green_seal_tape", "yellow_bands", "serial", "cover")
 
 Box = tuple[int, int, int, int]
@@ -51,7 +53,8 @@ class Label:
     cues : mapping of cue name to int
         Whether each cue is visible (0/1), only for the cues the labels speak about:
         ``green_seal_tape``; ``yellow_bands`` (1 when ``band_count`` is at least
-        :data:`BANDS_IN_PATTERN`); ``dark_green_cover`` (1 when ``cover`` is dark green).
+        :data:`BANDS_IN_PATTERN`); ``dark_green_cover`` (1 when ``cover`` is dark green);
+        ``serial_4_letter`` (1 when ``serial`` is four capital letters).
     band_count : int or None
         Largest number of yellow bands in a row on one leg; None when not labelled.
     cover : str or None
@@ -61,7 +64,7 @@ class Label:
     boxes : mapping of cue name to tuple of (x, y, w, h), or None
         Labelled regions in the photo's pixels; None when the labels carry no boxes
         (then region metrics skip this photo). ``tube`` boxes are filed under
-        ``dark_green_cover``.
+        ``dark_green_cover`` and ``serial`` boxes under ``serial_4_letter``.
     attributes : mapping
         Everything else the labels file said (``kind``, ``source``, ...).
     """
@@ -78,7 +81,7 @@ class Label:
     def __post_init__(self) -> None:
         if not isinstance(self.image, str) or not self.image:
             raise ValueError(f"image: expected a non-empty path string, got {self.image!r}")
-        object.__setattr__(self, "image", PurePath(self.image).as_posix())
+        object.__setattr__(self, "image", _posix(self.image))
         if self.toofan not in (0, 1) or isinstance(self.toofan, bool):
             raise ValueError(f"{self.image}: toofan: expected 0 or 1, got {self.toofan!r}")
         for name, value in self.cues.items():
@@ -148,7 +151,7 @@ class LabelSet(Sequence[Label]):
         >>> s.match("samples/synthetic/a.jpg").toofan
         1
         """
-        parts = [p.lower() for p in PurePath(str(image)).as_posix().split("/") if p not in ("", ".")]
+        parts = [p.lower() for p in _posix(str(image)).split("/") if p not in ("", ".")]
         if not parts:
             return None
         candidates = self._by_name.get(parts[-1], [])
@@ -163,6 +166,11 @@ class LabelSet(Sequence[Label]):
             )
             return None
         return scored[0][1]
+
+
+def _posix(path: str) -> str:
+    """A path with ``/`` separators, whichever system wrote it (``\\`` is read as a separator too)."""
+    return PurePath(path.replace("\\", "/")).as_posix()
 
 
 def _common_tail(parts: list[str], label_path: str) -> int:
@@ -222,25 +230,28 @@ def _box(value: Any, where: str) -> Box:
     return (x, y, w, h)
 
 
-def _make_label(image: str, toofan: int, fields: Mapping[str, Any], where: str, boxes, attributes) -> Label:
+def _make_label(image: str, toofan: int, values: Mapping[str, Any], where: str, boxes, attributes) -> Label:
     """Build a Label from the fields every format shares."""
-    tape = _binary(fields.get("green_seal_tape"), where, "green_seal_tape")
-    bands = _count(fields.get("yellow_bands"), where, "yellow_bands")
-    cover = _text(fields.get("cover"))
+    tape = _binary(values.get("green_seal_tape"), where, "green_seal_tape")
+    bands = _count(values.get("yellow_bands"), where, "yellow_bands")
+    cover = _text(values.get("cover"))
     cues: dict[str, int] = {}
     if tape is not None:
         cues["green_seal_tape"] = tape
     if bands is not None:
         cues["yellow_bands"] = int(bands >= BANDS_IN_PATTERN)
-    if "cover" in fields:  # present (even null: no visible cover) -> the cue truth is known
+    if "cover" in values:  # present (even null: no visible cover) -> the cue truth is known
         cues["dark_green_cover"] = int(cover == "dark_green")
+    serial = _text(values.get("serial"))
+    if serial is not None or ("serial" in values and values["serial"] is None):  # null: absent; "" (CSV): not labelled
+        cues["serial_4_letter"] = int(serial is not None and len(serial) == 4 and serial.isalpha() and serial.isupper())
     return Label(
         image=image,
         toofan=toofan,
         cues=cues,
         band_count=bands,
         cover=cover,
-        serial=_text(fields.get("serial")),
+        serial=serial,
         boxes=boxes,
         attributes=attributes,
     )

@@ -40,6 +40,8 @@ class Analysis:
         Illuminant gains and working scale, for provenance.
     timings : dict
         Seconds per stage (``normalise``, ``cues``, ``evidence``).
+    image : (H, W, 3) uint8 ndarray or None
+        The photo analysed (not copied), so a notebook can show the overlay inline.
     """
 
     width: int
@@ -48,6 +50,7 @@ class Analysis:
     identification: Identification
     normalisation: Mapping[str, Any] = field(default_factory=dict)
     timings: Mapping[str, float] = field(default_factory=dict)
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def cues_dict(self) -> dict[str, Any]:
         return {name: r.to_dict() for name, r in self.cues.items()}
@@ -60,9 +63,19 @@ class Analysis:
             for e in self.identification.evidence
         )
         i = self.identification
+        overlay = ""
+        if self.image is not None:  # the overlay inline, as a base64 PNG
+            import base64
+            import io
+
+            from PIL import Image
+
+            buf = io.BytesIO()
+            Image.fromarray(OverlayAnnotator(max_side=512).annotate(self.image, self.cues, i)).save(buf, format="PNG")
+            overlay = f'<img style="max-width:100%" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode("ascii")}"/>'
         return (
             f"<p><b>{escape(i.label)}</b> confidence {i.confidence:.3f}: {escape(i.verbal)}</p>"
-            f"<table><tr><th>cue</th><th>state</th><th>score</th><th>log10 LR</th></tr>{rows}</table>"
+            f"<table><tr><th>cue</th><th>state</th><th>score</th><th>log10 LR</th></tr>{rows}</table>{overlay}"
         )
 
 
@@ -114,6 +127,7 @@ def analyse(
             "scale": [round(scene.scale_x, 6), round(scene.scale_y, 6)],
         },
         timings={"normalise": t1 - t0, "cues": t2 - t1, "evidence": t3 - t2},
+        image=rgb,
     )
 
 

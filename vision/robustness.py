@@ -21,6 +21,8 @@ original photo's; the identification flips where its label does.
 from __future__ import annotations
 
 import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
@@ -172,7 +174,8 @@ class RobustnessCurve:
                 ax.invert_xaxis()  # severity grows to the right
             ax.set(xlabel=LEVEL_NAMES.get(family, family), ylim=(-0.02, 1.02), title=family)
         axes[0].set_ylabel("confidence / cue score")
-        axes[-1].legend(fontsize="x-small", loc="best")
+        handles, names = axes[0].get_legend_handles_labels()
+        fig.legend(handles, names, loc="outside lower center", ncols=len(names), fontsize="small")
         fig.suptitle("dotted: a cue flips; dashed: the identification flips; grey: original confidence", fontsize="small")
         return fig
 
@@ -184,12 +187,18 @@ class RobustnessCurve:
         return f"<pre>{escape(self.summary())}</pre><img src='data:image/png;base64,{figure_base64(self.figure())}'/>"
 
 
+def _rung(job: tuple[str, float, np.ndarray, Profile]) -> Rung:
+    family, level, image, profile = job
+    return Rung.from_analysis(family, level, analyse(image, profile))
+
+
 def robustness_curve(
     image: np.ndarray,
     profile: Profile | str | None = None,
     *,
     ladder: Sequence[Degradation] = DEFAULT_LADDER,
     name: str | None = None,
+    jobs: int = 1,
 ) -> RobustnessCurve:
     """Run the pipeline on the photo and on each degraded copy of it.
 
@@ -203,6 +212,8 @@ def robustness_curve(
         Default :data:`DEFAULT_LADDER`.
     name : str, optional
         Where the photo came from (kept in the report).
+    jobs : int
+        Worker processes for the degraded copies (1 = in this process).
 
     Returns
     -------
@@ -220,6 +231,14 @@ def robustness_curve(
         profile = load_profile(profile or "toofan")
     if not ladder:
         raise ValueError("ladder: expected at least one Degradation")
-    baseline = Rung.from_analysis("original", 0.0, analyse(rgb, profile))
-    rungs = tuple(Rung.from_analysis(d.family, d.level, analyse(d.apply(rgb), profile)) for d in ladder)
+    if not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs: expected a positive int, got {jobs!r}")
+    work = [(d.family, d.level, d.apply(rgb), profile) for d in ladder]
+    if jobs == 1:
+        baseline = Rung.from_analysis("original", 0.0, analyse(rgb, profile))
+        rungs = tuple(_rung(job) for job in work)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_rung, [("original", 0.0, rgb, profile), *work], chunksize=1))
+        baseline, rungs = results[0], tuple(results[1:])
     return RobustnessCurve(name, baseline, rungs)

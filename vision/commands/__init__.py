@@ -5,4 +5,4 @@ Each module defines ``register(subparsers)``, which adds its parser and sets
 subcommand means one module here and one name in :data:`COMMANDS`.
 """
 
-COMMANDS: tuple[str, ...] = ("scan", "review", "annotate", "export", "import_", "eval", "calibrate", "robustness")  # module names: import_ is `vision import`
+COMMANDS: tuple[str, ...] = ("scan", "review", "annotate", "export", "import_", "eval", "calibrate", "robustness", "query")  # module names: import_ is `vision import`

@@ -30,6 +30,9 @@ def register(subparsers) -> None:
     cal.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the train/held-out split (default: 0)")
     cal.add_argument("--method", choices=("platt", "isotonic"), default="platt", help="calibration map (default: platt)")
     cal.add_argument("--cue-method", choices=("pav", "kde"), default="pav", help="per-cue LR estimate: isotonic blocks or kernel densities (default: pav)")
+    cal.add_argument("--refit", dest="select", action="store_false",
+                     help="always refit the cue LRs and the map (default: keep the profile, refit only its map, or refit "
+                          "everything, whichever has the lowest cross-validated log-loss on the training split)")
     cal.add_argument("--pseudo-count", type=float, default=1.0, metavar="A", help="regularising pseudo-count (default: 1)")
     cal.add_argument("--bandwidth", type=float, default=0.1, metavar="H", help="kernel width on the cue score (default: 0.1)")
     cal.add_argument("--min-per-class", type=int, default=MIN_PER_CLASS, metavar="N", help=f"refuse with fewer training photos of a class (default: {MIN_PER_CLASS})")
@@ -55,7 +58,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         result = calibrate(
             records, labels, profile=args.profile, holdout=args.holdout, seed=args.seed, method=args.method,
             cue_method=args.cue_method, pseudo_count=args.pseudo_count, bandwidth=args.bandwidth,
-            min_per_class=args.min_per_class, n_bins=args.bins, dedupe=args.dedupe,
+            min_per_class=args.min_per_class, n_bins=args.bins, select=args.select, dedupe=args.dedupe,
             max_hash_distance=args.hash_distance, image_root=args.images,
         )
     except CalibrationError as exc:

@@ -22,6 +22,7 @@ def register(subparsers) -> None:
     rob.add_argument("image", metavar="IMAGE", help="a photo")
     rob.add_argument("--out", required=True, metavar="DIR", help="output folder (created if needed)")
     rob.add_argument("--profile", default="toofan", metavar="NAME|FILE", help="identification profile (default: toofan)")
+    rob.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (default: 1)")
     rob.set_defaults(func=run)
 
 
@@ -30,6 +31,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from ..io import ImageLoadError, load_image
     from ..robustness import robustness_curve
 
+    if args.jobs < 1:
+        parser.error(f"--jobs must be >= 1, got {args.jobs}")
     try:
         profile = load_profile(args.profile)
     except ValueError as exc:
@@ -39,7 +42,7 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ImageLoadError as exc:
         print(f"vision robustness: {exc}", file=sys.stderr)
         return 1
-    curve = robustness_curve(loaded.rgb, profile, name=str(args.image))
+    curve = robustness_curve(loaded.rgb, profile, name=str(args.image), jobs=args.jobs)
     paths = curve.write(args.out)
     print(curve.summary(), file=sys.stderr)
     print(f"vision: curve in {paths['json']} and {paths['plot']}", file=sys.stderr)

@@ -112,6 +112,10 @@
     const conf = (p) => (p.confidence === null || p.confidence === undefined ? -1 : p.confidence);
     const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.i - b.i);
     if (sort === "name") return byName;
+    if (sort === "group") {
+      const key = (p) => (p.group ? "0" + p.group : "1");  // grouped photos first, each group together
+      return (a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : byName(a, b));
+    }
     const sign = sort === "conf-asc" ? 1 : -1;
     return (a, b) => sign * (conf(a) - conf(b)) || byName(a, b);
   }
@@ -153,6 +157,7 @@
           bar,
         ]),
         el("div", { class: "line" }, chips.concat(v ? [el("span", { class: "badge verdict", text: "verdict: " + v })] : [])),
+        p.group ? el("div", { class: "line" }, [el("span", { class: "badge group", text: "near-duplicate group " + p.group, title: p.duplicate_of ? "same file as " + p.duplicate_of : "" })]) : null,
       ]),
     ]);
   }
