@@ -71,6 +71,9 @@ def _init_worker(profile_source: str | Profile, settings: dict[str, Any]) -> Non
     import cv2
 
     cv2.setNumThreads(1)
+    # One core per worker: Tesseract (an OpenMP build) would otherwise start a thread per core
+    # in every worker and the workers would fight over the cores.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     _WORKER_PROFILE = profile_source if isinstance(profile_source, Profile) else load_profile(profile_source)
     _WORKER_SETTINGS = settings
 
