@@ -22,8 +22,10 @@ from .io import as_rgb_uint8, load_image
 
 __all__ = ["NEAR_DUPLICATE_DISTANCE", "hamming", "near_duplicate_groups", "phash", "phash_file"]
 
-#: Largest Hamming distance (bits out of 64) between the pHashes of near duplicates.
-NEAR_DUPLICATE_DISTANCE = 8
+#: Largest Hamming distance (bits out of 64) between the pHashes of near duplicates. Reposts
+#: (recompressed, downscaled) stay within a few bits; two different samples/ photos came 8
+#: bits apart, so 8 would merge them.
+NEAR_DUPLICATE_DISTANCE = 5
 
 _POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 

@@ -146,8 +146,8 @@ class RobustnessCurve:
         lines = [f"original: {self.baseline.label} (confidence {self.baseline.confidence:.3f}); cues present: "
                  + (", ".join(c for c, v in self.baseline.cues.items() if v["present"]) or "none")]
         for family, first in self.flips().items():
-            parts = [f"{name} at {level:g}" for name, level in first.items() if level is not None]
-            lines.append(f"{LEVEL_NAMES.get(family, family)}: " + ("; ".join(f"flips: {p}" for p in parts) if parts else "nothing flips"))
+            parts = [f"{name} flips at {level:g}" for name, level in first.items() if level is not None]
+            lines.append(f"{LEVEL_NAMES.get(family, family)}: " + ("; ".join(parts) if parts else "nothing flips"))
         return "\n".join(lines)
 
     def figure(self):
