@@ -33,12 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import cv2
 import numpy as np
 
 from .cues.base import plain
+from .dedupe import hamming, perceptual_hash
 from .evidence import Profile, load_profile
-from .io import ImageLoadError, as_rgb_uint8, load_image
+from .io import ImageLoadError, load_image
 from .labels import Label, LabelSet
 from .report import read_results
 
@@ -307,51 +307,6 @@ def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
 # ----------------------------------------------------------------------------------------
 # Near-duplicates
 # ----------------------------------------------------------------------------------------
-def perceptual_hash(image: np.ndarray, *, hash_size: int = 16) -> str:
-    """DCT perceptual hash (pHash) of a photo, ``hash_size**2`` bits as a hex string.
-
-    The grey image is reduced to ``4 * hash_size`` pixels square (area averaging),
-    transformed with a 2-D DCT, and each of the ``hash_size x hash_size``
-    lowest-frequency coefficients becomes one bit: above their median or not.
-    Recompression, rescaling, blur and colour casts change few bits; a different photo
-    changes about half. (On the samples, 256-bit hashes of different photos are at least
-    84 bits apart and degraded copies at most 10; 64-bit hashes of two different
-    synthetic scenes were only 8 bits apart.)
-
-    Parameters
-    ----------
-    image : (H, W, 3) uint8 ndarray
-    hash_size : int
-        Side of the block of DCT coefficients kept (16 gives 256 bits).
-
-    Returns
-    -------
-    str
-        ``hash_size**2 / 4`` hexadecimal digits.
-
-    Examples
-    --------
-    >>> img = np.zeros((128, 128, 3), np.uint8); img[:, 64:] = 255; img[96:, :32] = 90
-    >>> hamming(perceptual_hash(img), perceptual_hash(img[::2, ::2]))
-    0
-    """
-    if not isinstance(hash_size, int) or hash_size < 2 or hash_size % 2:
-        raise ValueError(f"hash_size: expected an even int >= 2, got {hash_size!r}")
-    rgb = as_rgb_uint8(image, name="image")
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    side = 4 * hash_size
-    small = cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
-    low = cv2.dct(small)[:hash_size, :hash_size].ravel()
-    return np.packbits(low > np.median(low)).tobytes().hex()
-
-
-def hamming(a: str, b: str) -> int:
-    """Number of differing bits of two hex hashes of one length."""
-    if len(a) != len(b):
-        raise ValueError(f"hashes of different lengths: {len(a)} and {len(b)} hex digits")
-    return int(bin(int(a, 16) ^ int(b, 16)).count("1"))
-
-
 def group_near_duplicates(
     hashes: Sequence[str | None], digests: Sequence[str | None] | None = None, *, max_distance: int = DEFAULT_MAX_HASH_DISTANCE
 ) -> list[int]:
