@@ -68,45 +68,63 @@ def blobs(mask: np.ndarray, *, min_area: int, max_area: int, seeds: np.ndarray |
     """Components of a uint8/bool ``mask`` with ``min_area <= area <= max_area``.
 
     With ``seeds``, keep only components containing at least one seed pixel (hysteresis).
-    Labelling runs on the bounding box of the mask's pixels (cue masks are sparse), and
-    moments for all components at once with ``bincount`` over mask pixels.
+    Labelling runs on the bounding box of the mask's pixels (cue masks are sparse); areas,
+    boxes and moments come from the mask's pixels with ``bincount`` for all components at
+    once (OpenCV's own statistics pass measured several times slower than the labelling).
+
+    Examples
+    --------
+    >>> m = np.zeros((20, 30), bool)
+    >>> m[2:6, 3:13] = True                      # a 10x4 bar
+    >>> m[10:12, 20:22] = True                   # a 2x2 speck
+    >>> b = blobs(m, min_area=5, max_area=100)
+    >>> len(b), b.area.tolist(), b.box.tolist()
+    (1, [40.0], [[3.0, 2.0, 10.0, 4.0]])
     """
-    mask8 = mask.astype(np.uint8, copy=False)
+    mask8 = mask.view(np.uint8) if mask.dtype == bool else mask.astype(np.uint8, copy=False)
     labels = np.zeros(mask8.shape, np.int32)
     x, y, w, h = cv2.boundingRect(mask8)
+    empty = Blobs(labels, np.zeros(0, int), np.zeros(0), np.zeros((0, 4)), np.zeros((0, 2)), np.zeros((0, 2, 2)))
     if w == 0 or h == 0:
-        return Blobs(labels, np.zeros(0, int), np.zeros(0), np.zeros((0, 4)), np.zeros((0, 2)), np.zeros((0, 2, 2)))
-    n, crop_labels, stats, _ = cv2.connectedComponentsWithStats(mask8[y : y + h, x : x + w], connectivity=8)
+        return empty
+    crop = np.ascontiguousarray(mask8[y : y + h, x : x + w])
+    n, crop_labels = cv2.connectedComponents(crop, connectivity=8, ltype=cv2.CV_32S)
     labels[y : y + h, x : x + w] = crop_labels
-    stats = stats.astype(np.float64)
-    stats[:, 0] += x
-    stats[:, 1] += y
-    area_all = stats[:, cv2.CC_STAT_AREA]
-    keep = (area_all >= min_area) & (area_all <= max_area)
+    flat = np.flatnonzero(crop.view(bool) if mask.dtype == bool else crop)  # 1-D on bool: several times faster than 2-D np.nonzero
+    lab_ids = crop_labels.ravel()[flat]
+    cnt = np.bincount(lab_ids, minlength=n).astype(np.float64)
+    keep = (cnt >= min_area) & (cnt <= max_area)
     keep[0] = False
     if seeds is not None and keep.any():
-        seeded = np.bincount(crop_labels[seeds[y : y + h, x : x + w].astype(bool)], minlength=n) > 0
-        keep &= seeded
+        seed_flat = np.ascontiguousarray(seeds[y : y + h, x : x + w]).ravel()[flat].astype(bool)
+        keep &= np.bincount(lab_ids[seed_flat], minlength=n) > 0
     ids = np.flatnonzero(keep)
     if ids.size == 0:
-        return Blobs(labels, ids, np.zeros(0), np.zeros((0, 4)), np.zeros((0, 2)), np.zeros((0, 2, 2)))
-    ys, xs = np.nonzero(mask8[y : y + h, x : x + w])
-    lab_ids = crop_labels[ys, xs]
+        return empty
+    inside = keep[lab_ids]
+    lab_ids, flat = lab_ids[inside], flat[inside]
+    ys, xs = np.divmod(flat, w)
     xs = xs.astype(np.float64) + x
     ys = ys.astype(np.float64) + y
-    cnt = np.bincount(lab_ids, minlength=n).astype(np.float64)
     sx = np.bincount(lab_ids, xs, n)
     sy = np.bincount(lab_ids, ys, n)
     sxx = np.bincount(lab_ids, xs * xs, n)
     syy = np.bincount(lab_ids, ys * ys, n)
     sxy = np.bincount(lab_ids, xs * ys, n)
+    lo = np.full((2, n), np.inf)
+    hi = np.full((2, n), -np.inf)
+    np.minimum.at(lo[0], lab_ids, xs)
+    np.minimum.at(lo[1], lab_ids, ys)
+    np.maximum.at(hi[0], lab_ids, xs)
+    np.maximum.at(hi[1], lab_ids, ys)
     c = cnt[ids]
     mx, my = sx[ids] / c, sy[ids] / c
     vxx = sxx[ids] / c - mx * mx
     vyy = syy[ids] / c - my * my
     vxy = sxy[ids] / c - mx * my
     cov = np.stack([np.stack([vxx, vxy], -1), np.stack([vxy, vyy], -1)], -2)
-    return Blobs(labels, ids, c, stats[ids, :4], np.stack([mx, my], -1), cov)
+    box = np.stack([lo[0, ids], lo[1, ids], hi[0, ids] - lo[0, ids] + 1.0, hi[1, ids] - lo[1, ids] + 1.0], -1)
+    return Blobs(labels, ids, c, box, np.stack([mx, my], -1), cov)
 
 
 def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np.ndarray:

@@ -21,6 +21,7 @@ part of it is found); ``groups`` is the number of legs showing a full group of t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 
 import cv2
 import numpy as np
@@ -146,26 +147,35 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     if reason:
         return CueResult.not_assessable(NAME, reason, fields={"count": 0, "groups": 0})
     h, w = scene.shape
-    light = scene.lightness >= l_threshold(params.min_lightness)
     lo, hi = params.hue_range
-    grow = hue_chroma_table(lo, hi, params.grow_chroma)[scene.ab] & light
+    # One table look-up classes every pixel's (a*, b*): 3 seed chroma, 2 growth, 1 faint.
+    level = np.take(_levels(lo, hi, params.faint_chroma, params.grow_chroma, params.seed_chroma), scene.ab)
+    level[scene.lightness < l_threshold(params.min_lightness)] = 0  # yellow paint is light
+    empty = CueResult(NAME, CueState.ABSENT, 0.0, (), {"yellow_blobs": 0, "yellow_fraction": 0.0}, fields={"count": 0, "groups": 0})
+    if not level.any():
+        return empty
     # Seeds: clearly yellow pixels, or faintly yellow pixels on a mark that is brighter than
     # its surroundings (4:2:0 JPEG halves the colour of a thin band, not its lightness).
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (params.mark_size, params.mark_size))
-    tophat = cv2.morphologyEx(scene.lightness, cv2.MORPH_TOPHAT, kernel)
-    faint = hue_chroma_table(lo, hi, params.faint_chroma)[scene.ab] & light
-    seeds = (hue_chroma_table(lo, hi, params.seed_chroma)[scene.ab] & light) | (faint & (tophat >= l_threshold(params.min_mark_contrast)))
+    seeds = level >= 3
+    faint = level >= 1
+    if faint.any():
+        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (params.mark_size, params.mark_size))
+        tophat = cv2.morphologyEx(scene.lightness, cv2.MORPH_TOPHAT, kernel)
+        seeds |= faint & (tophat >= l_threshold(params.min_mark_contrast))
+    if not seeds.any():
+        return empty
     # Growth is bounded to a pixel around the seeds, so a band does not leak along a tan leg.
-    near = cv2.dilate(seeds.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    weak = seeds | (grow & near)
+    near = cv2.dilate(seeds.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    weak = seeds | ((level >= 2) & near)
     found = blobs(weak, min_area=params.min_area, max_area=max(params.min_area, int(params.max_area_fraction * h * w)), seeds=seeds)
-    measurements: dict = {"yellow_blobs": len(found), "yellow_fraction": float(weak.mean())}
+    measurements: dict = {"yellow_blobs": len(found), "yellow_fraction": float(np.count_nonzero(weak) / weak.size)}
 
     # A scene with hundreds of yellow specks (flowers, gravel) is searched among its largest
     # blobs only: the cost of the triple search grows with the square of the count.
     if len(found) > params.max_blobs:
         found = _largest(found, params.max_blobs)
-    triples = _triples(scene, found, params) if len(found) >= 3 else []
+    pixels = _Pixels(scene, found, seeds, weak)
+    triples = _triples(scene, found, pixels, params) if len(found) >= 3 else []
     groups: list[dict] = []
     used: set[int] = set()
     for t in sorted(triples, key=lambda t: -t["quality"]):
@@ -186,13 +196,21 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
         measurements["group_quality"] = best["quality"]
         return CueResult(NAME, CueState.PRESENT, score, tuple(regions), measurements, fields={"count": 3, "groups": len(groups)})
 
-    pair = _best_pair(scene, found, params) if 2 <= len(found) <= params.max_pair_blobs else None
+    pair = _best_pair(scene, found, pixels, params) if 2 <= len(found) <= params.max_pair_blobs else None
     if pair is not None:
         measurements.update({k: v for k, v in pair.items() if k != "members"})
         regions = tuple(Region(tuple(scene.box_to_original(*found.box[m])), 0.3, "band (pair)") for m in pair["members"])
         return CueResult(NAME, CueState.ABSENT, 0.3, regions, measurements, fields={"count": 2, "groups": 0})
     count = 1 if len(found) and bool(np.any(_major_axes(found)[1] <= 6.0)) else 0
     return CueResult(NAME, CueState.ABSENT, 0.1 * count, (), measurements, fields={"count": count, "groups": 0})
+
+
+@lru_cache(maxsize=8)
+def _levels(hue_min: float, hue_max: float, faint: float, grow: float, seed: float) -> np.ndarray:
+    """65 536-entry uint8 table over (a*, b*): how yellow a pixel is (0 no, 1 faint, 2 growth, 3 seed)."""
+    table = sum(hue_chroma_table(hue_min, hue_max, c).astype(np.uint8) for c in (faint, grow, seed))
+    table.setflags(write=False)
+    return table
 
 
 def _largest(found: Blobs, n: int) -> Blobs:
@@ -213,12 +231,6 @@ def _neighbour_pairs(found: Blobs, params: YellowBandsParams) -> tuple[np.ndarra
     return i, j, dist[i, j]
 
 
-def _extent(found: Blobs, members: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Extents (uniform-bar estimate) of blobs ``members`` along per-row unit ``direction``."""
-    var = np.einsum("ni,nij,nj->n", direction, found.cov[members], direction)
-    return np.sqrt(12.0 * np.maximum(var, 0.0)) + 1.0
-
-
 def _major_axes(found: Blobs) -> tuple[np.ndarray, np.ndarray]:
     """Unit major axis ``(n, 2)`` and elongation ``(n,)`` of every blob (closed-form 2x2 eigen)."""
     vxx, vyy, vxy = found.cov[:, 0, 0], found.cov[:, 1, 1], found.cov[:, 0, 1]
@@ -230,117 +242,227 @@ def _major_axes(found: Blobs) -> tuple[np.ndarray, np.ndarray]:
     return np.stack([np.cos(angle), np.sin(angle)], -1), major / minor
 
 
-def _triples(scene: Scene, found: Blobs, params: YellowBandsParams) -> list[dict]:
+class _Chains:
+    """Candidate chains of bands (pairs or triples), tested all at once.
+
+    ``members`` is ``(n, k)`` blob indices ordered along each chain. Every test of the
+    pattern's geometry is an array expression over the ``n`` chains; :meth:`keep` drops
+    the chains that fail, so the pixel-level tests run on survivors only.
+    """
+
+    def __init__(self, found: Blobs, members: np.ndarray, params: YellowBandsParams) -> None:
+        self.found, self.params = found, params
+        self.members = members
+        centres = found.centre[members]  # (n, k, 2)
+        span = centres[:, -1] - centres[:, 0]
+        length = np.maximum(np.hypot(span[:, 0], span[:, 1]), 1e-9)
+        self.u = span / length[:, None]
+        self.v = np.stack([-self.u[:, 1], self.u[:, 0]], -1)
+        self.along = self._extent(self.u)  # (n, k) band length along the chain
+        self.across = self._extent(self.v)
+        steps = np.diff(centres, axis=1)
+        self.spacing = np.hypot(steps[..., 0], steps[..., 1])  # (n, k - 1)
+        self.ratio = self.spacing.mean(axis=1) / self.along.mean(axis=1)
+        areas = found.area[members]
+        self.area_ratio = areas.max(axis=1) / areas.min(axis=1)
+        mean_d = self.spacing.mean(axis=1)
+        self.irregularity = np.abs(self.spacing[:, 0] - self.spacing[:, -1]) / mean_d
+        # Distance of the middle band from the line through the end bands (0 for pairs).
+        self.offline = np.abs(np.einsum("ni,ni->n", centres[:, members.shape[1] // 2] - centres[:, 0], self.v))
+        axes, elongation = _major_axes(found)
+        oblique = np.zeros(len(members), bool)
+        for m in members.T:  # an elongated blob oblique to the chain: diagonal hazard stripes
+            cos = np.abs(np.einsum("ni,ni->n", axes[m], self.u))
+            oblique |= (elongation[m] >= 1.6) & (cos > np.cos(np.radians(65.0))) & (cos < np.cos(np.radians(25.0)))
+        lo, hi = params.spacing_to_length
+        self.ok = (
+            (length >= 2.0)
+            & np.all(self.along <= params.max_dash_ratio * self.across, axis=1)  # dashes along a line (road markings)
+            & ~oblique
+            & (self.ratio >= lo)
+            & (self.ratio <= hi)
+            & (self.spacing.min(axis=1) >= self.along.max(axis=1) + 1.0)  # touching: one band split in two
+            & (self.area_ratio <= params.max_area_ratio)
+            & (self.irregularity <= params.max_spacing_irregularity)
+            & (self.offline <= 0.2 * mean_d + 1.0)
+        )
+
+    def _extent(self, direction: np.ndarray) -> np.ndarray:
+        """Extents (uniform-bar estimate, sqrt(12)·sd) of every member along per-chain ``direction``."""
+        cov = self.found.cov[self.members]  # (n, k, 2, 2)
+        var = np.einsum("ni,nkij,nj->nk", direction, cov, direction)
+        return np.sqrt(12.0 * np.maximum(var, 0.0)) + 1.0
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep the chains where ``mask`` holds (and that passed so far)."""
+        self.ok &= mask
+
+    def continues(self) -> np.ndarray:
+        """Does another mark continue each chain at either end (stripes, road dashes)?
+
+        Looks along the chain's line, 0.6 to 1.7 spacings beyond each end band (perspective
+        stretches the spacing of dashes on a road), for a blob within a quarter spacing of
+        the line and at least a quarter of the bands' size (nearer dashes look bigger).
+        """
+        found, members = self.found, self.members
+        n = len(members)
+        spacing = self.spacing.mean(axis=1)[:, None]
+        similar = found.area[None, :] >= found.area[members].mean(axis=1)[:, None] / 4.0
+        similar[np.arange(n)[:, None], members] = False
+        hit = np.zeros(n, bool)
+        for end, sign in ((members[:, -1], 1.0), (members[:, 0], -1.0)):
+            rel = found.centre[None, :, :] - found.centre[end][:, None, :]  # (n, blobs, 2)
+            along = sign * np.einsum("nbi,ni->nb", rel, self.u)
+            across = np.abs(np.einsum("nbi,ni->nb", rel, self.v))
+            hit |= np.any(similar & (along >= 0.6 * spacing) & (along <= 1.7 * spacing) & (across <= 0.25 * spacing + 1.0), axis=1)
+        return hit
+
+
+class _Pixels:
+    """Pixel statistics the chain tests need, computed once per scene and only when asked."""
+
+    def __init__(self, scene: Scene, found: Blobs, seeds: np.ndarray, yellow: np.ndarray) -> None:
+        self.scene, self.found, self.seeds, self.yellow = scene, found, seeds, yellow
+
+    @cached_property
+    def band_lab(self) -> tuple[np.ndarray, np.ndarray]:
+        """Mean float CIELAB ``(blobs, 3)`` of each blob's seed pixels (its strongly coloured
+        core: the blurred rim mixes with the leg), and the seed counts ``(blobs,)``."""
+        found = self.found
+        lookup = np.full(int(found.labels.max()) + 1, -1, np.int64)
+        lookup[found.ids] = np.arange(len(found))
+        flat = np.flatnonzero(self.seeds)
+        index = lookup[found.labels.ravel()[flat]]
+        inside = index >= 0
+        index, flat = index[inside], flat[inside]
+        px = lab_u8_to_float(self.scene.lab.reshape(-1, 3)[flat])
+        count = np.bincount(index, minlength=len(found)).astype(np.float64)
+        sums = np.stack([np.bincount(index, px[:, c], len(found)) for c in range(3)], -1)
+        return sums / np.maximum(count, 1.0)[:, None], count
+
+    def window_means(self, centres: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean float CIELAB ``(n, 3)`` and yellow fraction ``(n,)`` of square windows
+        ``centre ± radius`` (clipped to the image; few and small, so sliced directly)."""
+        lab, yellow = self.scene.lab, self.yellow
+        h, w = yellow.shape
+        means = np.zeros((len(centres), 3))
+        fraction = np.ones(len(centres))
+        for n, ((cx, cy), r) in enumerate(zip(np.rint(centres).astype(int), radius)):
+            win = (slice(max(cy - r, 0), min(cy + r + 1, h)), slice(max(cx - r, 0), min(cx + r + 1, w)))
+            patch = lab[win]
+            if patch.size:
+                means[n] = patch.reshape(-1, 3).mean(axis=0)
+                fraction[n] = np.count_nonzero(yellow[win]) / yellow[win].size
+        return lab_u8_to_float(means), fraction
+
+    def gap_contrast(self, chains: _Chains) -> np.ndarray:
+        """Smallest CIE76 difference between each chain's bands and the leg between them.
+
+        The gaps are sampled at the midpoints between neighbouring bands; a gap that is
+        itself mostly yellow (one band split in two), or two gaps of different colours (not
+        one leg), give a large negative value.
+        """
+        found, members = self.found, chains.members
+        blob_lab, weight = self.band_lab
+        w = weight[members]
+        band = np.einsum("nk,nki->ni", w, blob_lab[members]) / np.maximum(w.sum(axis=1), 1.0)[:, None]
+        mids = (found.centre[members[:, 1:]] + found.centre[members[:, :-1]]) / 2.0  # (n, k - 1, 2)
+        radius = np.maximum(1, (0.12 * chains.spacing).astype(int))
+        gap_lab, gap_yellow = self.window_means(mids.reshape(-1, 2), radius.ravel())
+        gap_lab = gap_lab.reshape(mids.shape[0], mids.shape[1], 3)
+        gap_yellow = gap_yellow.reshape(mids.shape[:2])
+        contrast = np.linalg.norm(gap_lab - band[:, None, :], axis=2).min(axis=1)
+        bad = np.any(gap_yellow > 0.3, axis=1)
+        if mids.shape[1] == 2:
+            bad |= np.linalg.norm(gap_lab[:, 0] - gap_lab[:, 1], axis=1) > 25.0  # the gaps are not one leg
+        return np.where(bad, -100.0, contrast)
+
+    def leg_strength(self, chains: _Chains, n: int) -> float:
+        """Evidence of a leg between the bands of chain ``n``: a bar about as wide as the
+        bands, with an edge on each side, at every gap (weakest gap's edge step, CIE76)."""
+        members = chains.members[n]
+        width = float(chains.across[n].mean())
+        band_length = float(chains.along[n].mean())
+        strength = np.inf
+        for a, b, gap in zip(members[:-1], members[1:], chains.spacing[n]):
+            mid = (self.found.centre[a] + self.found.centre[b]) / 2.0
+            strength = min(strength, edge_pair_strength(self.scene.lab, mid, chains.u[n], max((gap - band_length) * 0.6, 1.0), width))
+        return float(strength)
+
+
+def _triples(scene: Scene, found: Blobs, pixels: _Pixels, params: YellowBandsParams) -> list[dict]:
     """Valid evenly spaced collinear triples of band-like blobs.
 
-    Geometric tests run vectorised over all candidate triples; only the survivors get the
-    pixel-level tests (continuation, crowding, gap contrast).
+    Geometric tests run vectorised over all candidate triples, then the continuation and
+    gap-colour tests over the survivors; only those get the leg-edge test.
     """
     i, j, d = _neighbour_pairs(found, params)
     if i.size == 0:
         return []
-    # Predicted third band: k = 2*c_j - c_i; nearest blob to that point.
+    # Predicted third band beyond j: k = 2*c_j - c_i; the nearest blob to that point.
     pred = 2.0 * found.centre[j] - found.centre[i]
     gap = pred[:, None, :] - found.centre[None, :, :]
     err = np.hypot(gap[..., 0], gap[..., 1])
     k = np.argmin(err, axis=1)
     keep = (err[np.arange(k.size), k] <= 0.3 * d) & (k != i) & (k != j) & (i < k)
-    a, b, c = i[keep], j[keep], k[keep]
-    if a.size == 0:
+    if not keep.any():
         return []
-    ca, cb, cc = found.centre[a], found.centre[b], found.centre[c]
-    span = cc - ca
-    length = np.hypot(span[:, 0], span[:, 1])
-    u = span / length[:, None]
-    v = np.stack([-u[:, 1], u[:, 0]], -1)
-    d1 = np.hypot(*(cb - ca).T)
-    d2 = np.hypot(*(cc - cb).T)
-    mean_d = (d1 + d2) / 2.0
-    areas = np.stack([found.area[a], found.area[b], found.area[c]], -1)
-    along = np.stack([_extent(found, m, u) for m in (a, b, c)], -1)
-    across = np.stack([_extent(found, m, v) for m in (a, b, c)], -1)
-    axes, elongation = _major_axes(found)
-    crossing = np.ones(a.size, bool)
-    for m in (a, b, c):
-        cos = np.abs(np.einsum("ni,ni->n", axes[m], u))
-        crossing &= (elongation[m] < 1.6) | (cos <= np.cos(np.radians(65.0))) | (cos >= np.cos(np.radians(25.0)))
-    lo, hi = params.spacing_to_length
-    ratio = mean_d / along.mean(axis=1)
-    ok = (
-        (areas.max(axis=1) / areas.min(axis=1) <= params.max_area_ratio)
-        & (np.abs(d1 - d2) / mean_d <= params.max_spacing_irregularity)
-        & (np.abs(np.einsum("ni,ni->n", cb - ca, v)) <= 0.2 * mean_d + 1.0)
-        & np.all(along <= params.max_dash_ratio * across, axis=1)
-        & (ratio >= lo)
-        & (ratio <= hi)
-        & (np.minimum(d1, d2) >= along.max(axis=1) + 1.0)
-        & crossing
-    )
+    chains = _Chains(found, np.stack([i[keep], j[keep], k[keep]], -1), params)
+    return _checked(scene, found, pixels, chains, params, limit=200, min_quality=params.min_group_quality)
+
+
+def _checked(scene: Scene, found: Blobs, pixels: _Pixels, chains: _Chains, params: YellowBandsParams, *, limit: int, min_quality: float) -> list[dict]:
+    """Run the pixel-level tests on the chains that passed the geometry; return the valid
+    ones with their measurements and quality (mean of soft tests: regular spacing, gap
+    colour, equal sizes, leg edges), keeping those of at least ``min_quality``."""
+    if not chains.ok.any():
+        return []
+    chains.keep(~chains.continues())
+    if not chains.ok.any():
+        return []
+    contrast = np.full(len(chains.members), -100.0)
+    contrast[chains.ok] = pixels.gap_contrast(_subset(chains, chains.ok))
+    chains.keep(contrast >= params.min_gap_contrast)
     out = []
-    for n in np.flatnonzero(ok)[:200]:
-        t = _check_chain(scene, found, [int(a[n]), int(b[n]), int(c[n])], params)
-        if t is not None:
-            out.append(t)
+    for n in np.flatnonzero(chains.ok)[:limit]:
+        leg = pixels.leg_strength(chains, int(n))
+        if leg < params.min_leg_edge:
+            continue
+        quality = float(
+            np.mean(
+                [
+                    1.0 - soft(chains.irregularity[n], 0.05, params.max_spacing_irregularity),
+                    soft(contrast[n], params.min_gap_contrast, params.min_gap_contrast + 25.0),
+                    1.0 - soft(chains.area_ratio[n], 1.3, params.max_area_ratio),
+                    soft(leg, params.min_leg_edge, params.min_leg_edge + 20.0),
+                ]
+            )
+        )
+        if quality < min_quality:
+            continue
+        u = chains.u[n]
+        out.append(
+            {
+                "members": [int(m) for m in chains.members[n]],
+                "quality": quality,
+                "spacing_px": float(chains.spacing[n].mean() * scene.working_pixel_size),
+                "spacing_irregularity": float(chains.irregularity[n]),
+                "spacing_to_band_length": float(chains.ratio[n]),
+                "band_length_px": float(chains.along[n].mean() * scene.working_pixel_size),
+                "band_width_px": float(chains.across[n].mean() * scene.working_pixel_size),
+                "gap_colour_difference": float(contrast[n]),
+                "leg_edge": leg,
+                "leg_angle_deg": float(np.degrees(np.arctan2(u[1], u[0])) % 180.0),
+            }
+        )
     return out
 
 
-def _chain_geometry(found: Blobs, members: list[int], params: YellowBandsParams) -> dict | None:
-    """Shape tests shared by pairs and triples; ``None`` when they fail."""
-    centres = found.centre[members]
-    span = centres[-1] - centres[0]
-    length = float(np.hypot(*span))
-    if length < 2.0:
-        return None
-    u = span / length
-    v = np.array([-u[1], u[0]])
-    along = np.array([found.extent(m, u) for m in members])
-    across = np.array([found.extent(m, v) for m in members])
-    if np.any(along > params.max_dash_ratio * across):
-        return None  # dashes along the line (road markings), not bands round a leg
-    for m in members:
-        axis, elongation = found.principal(m)
-        if elongation >= 1.6 and np.cos(np.radians(65.0)) < abs(float(axis @ u)) < np.cos(np.radians(25.0)):
-            return None  # elongated blob oblique to the chain (diagonal hazard stripes)
-    spacing = np.hypot(*np.diff(centres, axis=0).T)
-    ratio = float(spacing.mean() / along.mean())
-    lo, hi = params.spacing_to_length
-    if not lo <= ratio <= hi:
-        return None
-    if np.any(spacing < along.max() + 1.0):
-        return None  # touching: one band split in two, not two bands
-    return {"u": u, "v": v, "along": along, "across": across, "spacing": spacing, "ratio": ratio}
-
-
-def _gap_contrast(scene: Scene, found: Blobs, members: list[int]) -> float:
-    """Smallest CIE76 difference between the bands' colour and the leg between them.
-
-    The gaps are sampled at the midpoints between neighbouring bands; a gap that is itself
-    part of the bands (one band split in two), or two gaps of different colours (not one
-    leg), give a large negative value.
-    """
-    lab = scene.lab
-    h, w = lab.shape[:2]
-    band_px = []
-    for m in members:
-        x, y, bw, bh = (int(t) for t in found.box[m])
-        sel = found.labels[y : y + bh, x : x + bw] == found.ids[m]
-        band_px.append(lab[y : y + bh, x : x + bw][sel])
-    band = np.median(lab_u8_to_float(np.concatenate(band_px)), axis=0)
-    worst = np.inf
-    gaps = []
-    for a, b in zip(members[:-1], members[1:]):
-        mid = (found.centre[a] + found.centre[b]) / 2.0
-        r = max(1, int(0.12 * np.hypot(*(found.centre[b] - found.centre[a]))))
-        x, y = int(round(mid[0])), int(round(mid[1]))
-        win = (slice(max(y - r, 0), min(y + r + 1, h)), slice(max(x - r, 0), min(x + r + 1, w)))
-        patch = lab[win].reshape(-1, 3)
-        if patch.size == 0 or np.isin(found.labels[win], found.ids[members]).mean() > 0.3:
-            return -100.0
-        gaps.append(np.median(lab_u8_to_float(patch), axis=0))
-        worst = min(worst, float(np.linalg.norm(gaps[-1] - band)))
-    if len(gaps) == 2 and np.linalg.norm(gaps[0] - gaps[1]) > 25.0:
-        return -100.0  # the gaps are not one leg
-    return worst
+def _subset(chains: _Chains, mask: np.ndarray) -> _Chains:
+    """A view of the chains where ``mask`` holds (for tests that only survivors need)."""
+    sub = object.__new__(_Chains)
+    sub.__dict__.update({k: (v[mask] if isinstance(v, np.ndarray) and v.shape[:1] == mask.shape else v) for k, v in chains.__dict__.items()})
+    return sub
 
 
 def _crowding(found: Blobs, members: list[int], radius: float, exclude: frozenset[int] = frozenset()) -> int:
@@ -354,18 +476,6 @@ def _crowding(found: Blobs, members: list[int], radius: float, exclude: frozense
     return int(near.sum())
 
 
-def _leg_strength(scene: Scene, found: Blobs, members: list[int], geometry: dict) -> float:
-    """Evidence of a leg between the bands: a bar about as wide as the bands, with an edge
-    on each side, at every gap (weakest gap's edge step, CIE76)."""
-    width = float(geometry["across"].mean())
-    strength = np.inf
-    for a, b in zip(members[:-1], members[1:]):
-        mid = (found.centre[a] + found.centre[b]) / 2.0
-        gap = float(np.hypot(*(found.centre[b] - found.centre[a]))) - float(geometry["along"].mean())
-        strength = min(strength, edge_pair_strength(scene.lab, mid, geometry["u"], max(gap * 0.6, 1.0), width))
-    return float(strength)
-
-
 def _in_context(found: Blobs, group: dict, other_bands: frozenset[int], params: YellowBandsParams) -> bool:
     """A group must not sit in a field of band-sized yellow blobs (other legs' bands aside)."""
     members = group["members"]
@@ -374,98 +484,20 @@ def _in_context(found: Blobs, group: dict, other_bands: frozenset[int], params: 
     return group["neighbours"] <= params.max_neighbours
 
 
-def _continues(found: Blobs, members: list[int], geometry: dict) -> bool:
-    """Does another mark continue the chain at either end (stripes, road dashes)?
-
-    Looks along the chain's line, 0.6 to 1.7 spacings beyond each end band (perspective
-    stretches the spacing of dashes on a road), for a blob within a quarter spacing of the
-    line and at least a quarter of the bands' size (nearer dashes look bigger).
-    """
-    u, v = geometry["u"], geometry["v"]
-    spacing = geometry["spacing"].mean()
-    mean_area = found.area[members].mean()
-    similar = found.area >= mean_area / 4.0
-    similar[members] = False
-    for end, sign in ((members[-1], 1.0), (members[0], -1.0)):
-        rel = found.centre - found.centre[end]
-        along = sign * (rel @ u)
-        across = np.abs(rel @ v)
-        if np.any(similar & (along >= 0.6 * spacing) & (along <= 1.7 * spacing) & (across <= 0.25 * spacing + 1.0)):
-            return True
-    return False
-
-
-def _check_chain(scene: Scene, found: Blobs, members: list[int], params: YellowBandsParams) -> dict | None:
-    centres = found.centre[members]
-    order = np.argsort((centres - centres[0]) @ (centres[-1] - centres[0]))
-    members = [members[o] for o in order]
-    areas = found.area[members]
-    if areas.max() / areas.min() > params.max_area_ratio:
-        return None
-    geometry = _chain_geometry(found, members, params)
-    if geometry is None:
-        return None
-    spacing = geometry["spacing"]
-    irregularity = float(abs(spacing[0] - spacing[1]) / spacing.mean())
-    if irregularity > params.max_spacing_irregularity:
-        return None
-    centres = found.centre[members]
-    offline = abs(float((centres[1] - centres[0]) @ geometry["v"]))
-    if offline > 0.2 * spacing.mean() + 1.0:
-        return None
-    if _continues(found, members, geometry):
-        return None
-    contrast = _gap_contrast(scene, found, members)
-    if contrast < params.min_gap_contrast:
-        return None
-    leg = _leg_strength(scene, found, members, geometry)
-    if leg < params.min_leg_edge:
-        return None
-    quality = float(
-        np.mean(
-            [
-                1.0 - soft(irregularity, 0.05, params.max_spacing_irregularity),
-                soft(contrast, params.min_gap_contrast, params.min_gap_contrast + 25.0),
-                1.0 - soft(areas.max() / areas.min(), 1.3, params.max_area_ratio),
-                soft(leg, params.min_leg_edge, params.min_leg_edge + 20.0),
-            ]
-        )
-    )
-    if quality < params.min_group_quality:
-        return None
-    return {
-        "members": members,
-        "quality": quality,
-        "spacing_px": float(spacing.mean() * scene.working_pixel_size),
-        "spacing_irregularity": irregularity,
-        "spacing_to_band_length": geometry["ratio"],
-        "band_length_px": float(geometry["along"].mean() * scene.working_pixel_size),
-        "band_width_px": float(geometry["across"].mean() * scene.working_pixel_size),
-        "gap_colour_difference": contrast,
-        "leg_edge": leg,
-        "leg_angle_deg": float(np.degrees(np.arctan2(geometry["u"][1], geometry["u"][0])) % 180.0),
-    }
-
-
-def _best_pair(scene: Scene, found: Blobs, params: YellowBandsParams) -> dict | None:
+def _best_pair(scene: Scene, found: Blobs, pixels: _Pixels, params: YellowBandsParams) -> dict | None:
     """Two bands of the pattern (third hidden or merged); weaker evidence than a triple."""
     i, j, _ = _neighbour_pairs(found, params)
-    best = None
-    for a, b in zip(i, j):
-        if a >= b:
-            continue
-        members = [int(a), int(b)]
-        geometry = _chain_geometry(found, members, params)
-        if geometry is None or _continues(found, members, geometry):
-            continue
-        chain_len = float(geometry["spacing"].sum())
-        if _crowding(found, members, 2.0 * chain_len) > params.max_neighbours:
-            continue
-        if _leg_strength(scene, found, members, geometry) < params.min_leg_edge:
-            continue
-        contrast = _gap_contrast(scene, found, members)
-        if contrast < params.min_gap_contrast:
-            continue
-        if best is None or contrast > best["gap_colour_difference"]:
-            best = {"members": members, "gap_colour_difference": contrast, "spacing_px": float(geometry["spacing"][0] * scene.working_pixel_size)}
-    return best
+    keep = i < j
+    if not keep.any():
+        return None
+    chains = _Chains(found, np.stack([i[keep], j[keep]], -1), params)
+    # A pair in a field of yellow blobs means nothing.
+    for n in np.flatnonzero(chains.ok):
+        members = [int(m) for m in chains.members[n]]
+        if _crowding(found, members, 2.0 * float(chains.spacing[n].sum())) > params.max_neighbours:
+            chains.ok[n] = False
+    found_pairs = _checked(scene, found, pixels, chains, params, limit=len(chains.members), min_quality=0.0)
+    if not found_pairs:
+        return None
+    best = max(found_pairs, key=lambda p: p["gap_colour_difference"])
+    return {"members": best["members"], "gap_colour_difference": best["gap_colour_difference"], "spacing_px": best["spacing_px"]}
