@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from tqdm import tqdm
 
-from .dedupe import near_duplicate_groups, phash_file
+from .dedupe import near_duplicate_groups
 from .evidence import Profile, load_profile
 from .html_report import write_html_report
 from .index import rebuild as rebuild_index
@@ -81,10 +81,7 @@ def _init_worker(profile_source: str | Profile, settings: dict[str, Any]) -> Non
 def _process(path: Path) -> dict[str, Any]:
     assert _WORKER_PROFILE is not None
     try:
-        record = scan_file(path, _WORKER_SETTINGS["out_dir"], _WORKER_PROFILE, max_pixels=_WORKER_SETTINGS["max_pixels"])
-        if record["status"] == "ok":
-            record["phash"] = phash_file(path)
-        return record
+        return scan_file(path, _WORKER_SETTINGS["out_dir"], _WORKER_PROFILE, max_pixels=_WORKER_SETTINGS["max_pixels"])
     except Exception as exc:  # one photo's failure must not stop the batch: it becomes its record
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return error_record(path, f"{path}: internal error while analysing ({detail})")

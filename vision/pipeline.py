@@ -15,6 +15,7 @@ import numpy as np
 
 from . import __version__
 from .cues import CueResult, run_cue
+from .dedupe import phash
 from .evidence import Identification, Profile, combine, load_profile
 from .io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, as_rgb_uint8, load_image, write_image
 from .normalise import NormaliseParams, Scene
@@ -161,7 +162,8 @@ def scan_file(
     """Process one file into a report record (see the JSON Schema); never raises for bad images.
 
     A file that cannot be read becomes ``{"status": "error", "error": ...}`` naming the file
-    and the reason. With ``out_dir`` and an ``annotator``, the overlay is written under
+    and the reason. A readable one carries its 64-bit perceptual hash (``phash``, see
+    :func:`vision.dedupe.phash`) for near-duplicate grouping. With ``out_dir`` and an ``annotator``, the overlay is written under
     ``out_dir/overlays/``.
     """
     timings: dict[str, float] = {}
@@ -182,6 +184,7 @@ def scan_file(
         "cues": analysis.cues_dict(),
         "identification": analysis.identification.to_dict(),
         "overlay": None,
+        "phash": phash(loaded.rgb),  # for near-duplicate grouping, from the pixels already decoded
         "normalisation": dict(analysis.normalisation),
         "source": {"mode": loaded.source_mode, "notes": list(loaded.notes)},
         "profile": {"name": profile.name, "source": profile.source, "sha256": profile.sha256},
