@@ -127,6 +127,9 @@ def blobs(mask: np.ndarray, *, min_area: int, max_area: int, seeds: np.ndarray |
     return Blobs(labels, ids, c, box, np.stack([mx, my], -1), cov)
 
 
+_SIGNS = np.array([(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)])  # corner order of an oriented strip
+
+
 def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np.ndarray:
     """Pixels (``(n, 3)`` 8-bit Lab) of the oriented rectangle ``centre ± u·half_u ± v·half_v``.
 
@@ -135,7 +138,7 @@ def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np
     u = np.asarray(u, dtype=np.float64)
     v = np.array([-u[1], u[0]])
     c = np.asarray(centre, dtype=np.float64)
-    corners = np.array([c + su * half_u * u + sv * half_v * v for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    corners = c + np.outer(_SIGNS[:, 0] * half_u, u) + np.outer(_SIGNS[:, 1] * half_v, v)
     h, w = lab.shape[:2]
     x0 = int(max(np.floor(corners[:, 0].min()), 0))
     y0 = int(max(np.floor(corners[:, 1].min()), 0))
@@ -203,8 +206,13 @@ def strip_stats(pixels: np.ndarray) -> dict[str, float] | None:
     pixels, or ``None`` when too few."""
     if len(pixels) < 4:
         return None
-    lab = lab_u8_to_float(pixels)
-    q25, med, q75 = np.percentile(lab, [25, 50, 75], axis=0)
+    lab = np.sort(lab_u8_to_float(pixels), axis=0)
+    # Linear-interpolation quartiles (numpy's default method), read from one sort: ~5x
+    # cheaper than np.percentile's generic path on these small arrays.
+    pos = (len(lab) - 1) * np.array([0.25, 0.5, 0.75])
+    lo = np.floor(pos).astype(int)
+    frac = (pos - lo)[:, None]
+    q25, med, q75 = lab[lo] + frac * (lab[np.minimum(lo + 1, len(lab) - 1)] - lab[lo])
     iqr = q75 - q25
     return {
         "L": float(med[0]),
