@@ -84,3 +84,28 @@ def test_three_legs_are_three_groups():
 def test_look_alikes_are_not_the_pattern(kind, seed):
     scene = synth.render_scene(kind, seed, (960, 720))
     assert not run_cue("yellow_bands", Scene(synth.jpeg_roundtrip(scene.image, 80))).present
+
+
+def test_band_paint_in_every_gap_is_a_striped_pole_not_a_leg():
+    """Three bands whose gaps hold more of the same yellow paint (a hazard-striped pole
+    whose in-between stripes merge into one large component, e.g. through a yellow
+    highlight along the pole) are not the Toofan pattern; bare gaps are."""
+    from vision.cues import yellow_bands as Y
+    from vision.cues._shapes import blobs
+
+    img = leg_with_bands()
+    bands_only = Scene(img)
+    striped = img.copy()
+    for p in (77, 112):  # stripes of band paint in both gaps
+        striped[p - 4 : p + 4, 113:127] = YELLOW
+    scene = Scene(striped)
+    limit = Y.YellowBandsParams().max_band_paint_between
+    for sc, is_striped in ((bands_only, False), (scene, True)):
+        mask = np.zeros(sc.shape, bool)
+        for p in (60, 95, 130):  # the three bands are the only blobs
+            mask[p - 5 : p + 5, 113:127] = True
+        found = blobs(mask, min_area=4, max_area=10_000)
+        pixels = Y._Pixels(sc, found, mask, mask)
+        chains = Y._Chains(found, np.array([[0, 1, 2]]), Y.YellowBandsParams())
+        fraction = pixels.band_paint_between(chains, 15.0)[0]
+        assert (fraction > 2 * limit) if is_striped else (fraction == 0.0)

@@ -8,8 +8,8 @@ short along it, with gaps of the same order. The detector:
 2. looks for *triples* of similar blobs whose centres are collinear and evenly spaced,
    whose extent along the chain is short relative to the spacing, whose long axes (when
    they have one) cross the chain, and whose gaps are darker and not yellow (the leg);
-3. rejects chains that continue with a fourth band (hazard stripes) and components that
-   are dashes along the chain
+3. rejects chains that continue with a fourth band or carry the bands' paint in their
+   gaps (hazard stripes) and components that are dashes along the chain
    (road markings) or too large (signs);
 4. keeps the best disjoint groups (one per leg), and drops a group that sits in a field of
    other yellow blobs (flowers, a yellow-textured surface), the other legs' bands aside.
@@ -44,7 +44,9 @@ class YellowBandsParams:
         CIELAB hue sector of yellow paint (amber to lemon), degrees.
     seed_chroma, grow_chroma : float
         Hysteresis chroma limits (``C*``): seeds reach ``seed_chroma``; regions grow by at
-        most one pixel through pixels above ``grow_chroma``.
+        most one pixel through pixels above ``grow_chroma``. Yellow paint has ``C*`` 60-90;
+        blur and 4:2:0 chroma subsampling roughly halve it on a band a few pixels wide,
+        while tan and sand stay near 20-25, so the seed limit sits between.
     faint_chroma, mark_size, min_mark_contrast : float, int, float
         A pixel with only ``faint_chroma`` is also a seed when it lies on a mark narrower
         than ``mark_size`` working pixels that is at least ``min_mark_contrast`` (``L*``)
@@ -73,6 +75,10 @@ class YellowBandsParams:
     min_group_quality : float
         Mean of the soft group tests (regular spacing, gap colour, equal sizes, leg edges)
         a group of three needs; none of them alone is decisive.
+    max_band_paint_between : float
+        Largest fraction of pixels of the bands' own colour (within ``min_gap_contrast``)
+        on the line between two bands: hazard stripes have a stripe of the same paint in
+        every gap; a Toofan leg's gaps are bare paint.
     min_leg_edge : float
         CIE76 step of the leg's two edges between the bands (a bar about as wide as the
         bands); flowers and speckles have no leg between them.
@@ -86,7 +92,7 @@ class YellowBandsParams:
     """
 
     hue_range: tuple[float, float] = (62.0, 118.0)
-    seed_chroma: float = 40.0
+    seed_chroma: float = 34.0
     grow_chroma: float = 28.0
     faint_chroma: float = 18.0
     mark_size: int = 9
@@ -102,6 +108,7 @@ class YellowBandsParams:
     min_gap_contrast: float = 15.0
     max_neighbours: int = 10
     min_leg_edge: float = 4.0
+    max_band_paint_between: float = 0.25
     min_group_quality: float = 0.6
     max_pair_blobs: int = 60
     max_blobs: int = 150
@@ -363,9 +370,7 @@ class _Pixels:
         one leg), give a large negative value.
         """
         found, members = self.found, chains.members
-        blob_lab, weight = self.band_lab
-        w = weight[members]
-        band = np.einsum("nk,nki->ni", w, blob_lab[members]) / np.maximum(w.sum(axis=1), 1.0)[:, None]
+        band = self.band_colour(chains)
         mids = (found.centre[members[:, 1:]] + found.centre[members[:, :-1]]) / 2.0  # (n, k - 1, 2)
         radius = np.maximum(1, (0.12 * chains.spacing).astype(int))
         gap_lab, gap_yellow = self.window_means(mids.reshape(-1, 2), radius.ravel())
@@ -376,6 +381,37 @@ class _Pixels:
         if mids.shape[1] == 2:
             bad |= np.linalg.norm(gap_lab[:, 0] - gap_lab[:, 1], axis=1) > 25.0  # the gaps are not one leg
         return np.where(bad, -100.0, contrast)
+
+    def band_colour(self, chains: _Chains) -> np.ndarray:
+        """Float CIELAB ``(n, 3)`` of each chain's bands (seed-pixel means, weighted)."""
+        blob_lab, weight = self.band_lab
+        w = weight[chains.members]
+        return np.einsum("nk,nki->ni", w, blob_lab[chains.members]) / np.maximum(w.sum(axis=1), 1.0)[:, None]
+
+    def band_paint_between(self, chains: _Chains, tolerance: float) -> np.ndarray:
+        """Largest fraction of pixels of the bands' own colour (CIE76 within ``tolerance``)
+        on the middle half of the chain's line between neighbouring bands, per chain.
+
+        A leg between Toofan bands is bare paint of another colour; a hazard-striped pole
+        has a stripe of the same paint in every gap, even one too shaded to be a blob.
+        """
+        found, members = self.found, chains.members
+        h, w = self.yellow.shape
+        t = np.linspace(0.0, 1.0, 24)
+        start = found.centre[members[:, :-1]]  # (n, k - 1, 2)
+        step = found.centre[members[:, 1:]] - start
+        # The middle half of each gap: a blurred band's rim reaches into the gap's ends.
+        band = chains.along.mean(axis=1)[:, None, None]
+        length = np.maximum(chains.spacing[..., None], 1e-9)
+        skip = band / 2.0 + 0.25 * np.maximum(length - band, 0.0)
+        lo, hi = skip / length, 1.0 - skip / length  # (n, k - 1, 1)
+        pts = start[..., None, :] + (lo + (hi - lo) * t)[..., None] * step[..., None, :]  # (n, k - 1, 24, 2)
+        x = np.clip(np.rint(pts[..., 0]).astype(int), 0, w - 1)
+        y = np.clip(np.rint(pts[..., 1]).astype(int), 0, h - 1)
+        lab = lab_u8_to_float(self.scene.lab[y, x])  # (n, k - 1, 24, 3)
+        colour = self.band_colour(chains)[:, None, None, :]
+        same = np.linalg.norm(lab - colour, axis=-1) <= tolerance
+        return same.mean(axis=2).max(axis=1)
 
     def leg_strength(self, chains: _Chains, n: int) -> float:
         """Evidence of a leg between the bands of chain ``n``: a bar about as wide as the
@@ -423,6 +459,10 @@ def _checked(scene: Scene, found: Blobs, pixels: _Pixels, chains: _Chains, param
     contrast = np.full(len(chains.members), -100.0)
     contrast[chains.ok] = pixels.gap_contrast(_subset(chains, chains.ok))
     chains.keep(contrast >= params.min_gap_contrast)
+    if chains.ok.any():
+        between = np.ones(len(chains.members))
+        between[chains.ok] = pixels.band_paint_between(_subset(chains, chains.ok), params.min_gap_contrast)
+        chains.keep(between <= params.max_band_paint_between)
     out = []
     for n in np.flatnonzero(chains.ok)[:limit]:
         leg = pixels.leg_strength(chains, int(n))
