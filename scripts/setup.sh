@@ -22,14 +22,15 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "setup: /usr/bin/chromium is missing; the browser tests need it: sudo apt-get install chromium" >&2
   fi
 fi
-# The serial_4_letter cue reads stencils with Tesseract 5 (Debian's tesseract-ocr ships the
-# English model, tesseract-ocr-eng); nothing is downloaded at run time.
-if ! command -v tesseract >/dev/null; then
+# The serial_4_letter cue reads stencils with Tesseract in process (the tesserocr wheel, installed
+# above, bundles the library); the English model comes from Debian's tesseract-ocr (its
+# tesseract-ocr-eng); nothing is downloaded at run time. vision.ocr says whether both are there.
+if ! .venv/bin/python -c 'import sys, vision.ocr as o; sys.exit(o.tesseract_path() is None)' 2>/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "setup: installing Debian's tesseract-ocr for the serial_4_letter cue"
+    echo "setup: installing Debian's tesseract-ocr (the English model) for the serial_4_letter cue"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null
   else
-    echo "setup: tesseract is missing; the serial_4_letter cue needs it: sudo apt-get install tesseract-ocr" >&2
+    echo "setup: Tesseract's English model (eng.traineddata) is missing; the serial_4_letter cue needs it: sudo apt-get install tesseract-ocr" >&2
   fi
 fi

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 
 from vision import synth
+from vision.colour import rgb_to_lab
 from vision.cues import CueState, run_cue
-from vision.cues.green_seal_tape import GreenSealTapeParams
+from vision.cues.green_seal_tape import GreenSealTapeParams, _uncorrected_shift
 from vision.normalise import Scene
 
 
-def painted_tube(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), background=(150, 140, 120), size=(400, 300)):
+def painted_tube(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), background=(150, 140, 120), size=(400, 300), logo=False):
     """A horizontal tube with a band of tape across it, lightly shaded like a cylinder."""
     w, h = size
     img = np.full((h, w, 3), background, np.float32)
@@ -20,15 +21,41 @@ def painted_tube(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), background=(150,
     img[y0:y1, 40:360] = np.array(tube_rgb, np.float32) * shade
     if tape_rgb is not None:
         img[y0:y1, 190:215] = np.array(tape_rgb, np.float32) * shade
+        if logo:  # a white printed line across the middle of the tape
+            img[y0 + 12 : y1 - 12, 201:204] = 235
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def shaded_tube(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44)):
+    """Light from above: the tube's (and the tape's) lower third is in deep shadow, darker
+    than any bright green, but as saturated for its lightness as the lit part."""
+    img = np.full((300, 400, 3), (150, 140, 120), np.float32)
+    y0, y1 = 110, 180
+    shade = (0.25 + 0.9 * np.clip(np.cos(np.linspace(-0.3, 1.6, y1 - y0)), 0.0, 1.0))[:, None, None]
+    img[y0:y1, 40:360] = np.array(tube_rgb, np.float32) * shade
+    img[y0:y1, 190:220] = np.array(tape_rgb, np.float32) * shade
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def sign_on_pole():
+    """A green sign on a dark pole: a green rectangle across a bar, many times its width."""
+    img = np.full((300, 400, 3), (150, 160, 175), np.uint8)
+    img[60:290, 195:205] = (60, 60, 60)
+    img[60:130, 130:270] = (30, 140, 70)
+    return img
 
 
 @pytest.mark.parametrize(
     "image, expected",
     [
         (painted_tube(), CueState.PRESENT),
+        (painted_tube(logo=True), CueState.PRESENT),  # a printed line across the tape
+        (shaded_tube(), CueState.PRESENT),  # the tape's shaded side is dark
+        (painted_tube(tube_rgb=(70, 120, 60), tape_rgb=(70, 215, 90)), CueState.PRESENT),  # on a lit green tube
         (painted_tube(tape_rgb=None), CueState.ABSENT),
         (painted_tube(tape_rgb=(200, 180, 40)), CueState.ABSENT),  # a yellow band is not the seal
+        (painted_tube(tape_rgb=(60, 190, 80), tube_rgb=(60, 190, 80)), CueState.ABSENT),  # a green tube has no band
+        (sign_on_pole(), CueState.ABSENT),
         (np.full((20, 20, 3), 120, np.uint8), CueState.NOT_ASSESSABLE),  # too small
         (np.full((300, 400, 3), 255, np.uint8), CueState.NOT_ASSESSABLE),  # overexposed
     ],
@@ -46,6 +73,12 @@ def test_region_maps_to_original_pixels():
     assert abs(y - 120 * 4) <= 12 and abs((y + h) - 170 * 4) <= 12
 
 
+def test_shaded_tape_spans_the_tube():
+    m = run_cue("green_seal_tape", Scene(shaded_tube())).measurements
+    assert m["diameter_px"] == pytest.approx(70, abs=8)  # the tube's, not the lit part's
+    assert m["coverage"] >= 0.8
+
+
 @pytest.mark.parametrize("kind", ["vegetation", "green_tarp", "empty"])
 @pytest.mark.parametrize("seed", [11, 12])
 def test_look_alikes_are_not_tape(kind, seed):
@@ -58,12 +91,42 @@ def test_measurements_explain_the_finding():
     assert m["lab"][1] < -20  # green: negative a*
     assert m["rectangularity"] > 0.9
     assert m["flank_contrast_L"] > 10
+    assert m["relative_chroma"] > 10  # the tape is far more chromatic than the tube
+    assert m["tape_position"] == "middle"
+    assert m["illuminant"] == "corrected"
+    # The cover cue reads the tube's paint beside the tape.
+    assert np.abs(np.asarray(m["tube_lab"]) - rgb_to_lab([40, 62, 44])).max() < 8
 
 
-def test_misspelt_parameter_fails_loudly():
+@pytest.mark.parametrize(
+    "gains, a_sign, b_sign",
+    [
+        ((1.0, 0.85, 1.18), -1, 1),  # the correction took green out and put blue in: undo it
+        ((1.0, 1.15, 0.85), 1, -1),
+    ],
+)
+def test_uncorrected_shift_undoes_the_correction(gains, a_sign, b_sign):
+    da, db = _uncorrected_shift(np.array(gains))
+    assert np.sign(da) == a_sign and np.sign(db) == b_sign
+    assert _uncorrected_shift(np.ones(3)) == (0, 0)
+
+
+@pytest.mark.parametrize(
+    "overrides, error",
+    [
+        ({"min_chroma_": 10}, "unknown parameter"),
+        ({"max_area_fraction": 2.0}, "max_area_fraction"),
+        ({"min_area": 0}, "min_area"),
+        ({"max_context_budget": 0}, "max_context_budget"),
+    ],
+)
+def test_bad_parameters_fail_loudly(overrides, error):
     from vision.cues import make_params
 
-    with pytest.raises(ValueError, match="unknown parameter"):
-        make_params("green_seal_tape", {"min_chroma_": 10})
-    with pytest.raises(ValueError, match="max_area_fraction"):
-        GreenSealTapeParams(max_area_fraction=2.0)
+    with pytest.raises(ValueError, match=error):
+        make_params("green_seal_tape", overrides)
+
+
+def test_params_are_frozen():
+    with pytest.raises(AttributeError):
+        GreenSealTapeParams().min_chroma = 10.0  # type: ignore[misc]

@@ -2,25 +2,44 @@
 
 Physics and geometry, not colour memorisation:
 
-1. *Colour*: a bright green in CIELAB (hue sector around 140 deg, high chroma, high
-   lightness) after illuminant correction. Foliage, tarps and signs pass this step too.
-2. *Shape*: a tape is a band with straight edges: its pixels fill their minimum-area
-   rectangle (leaves are ellipses, area ratio ~0.785), and its colour is uniform.
-3. *Context*: the band crosses a tube, so along the tube axis it is flanked on *both*
-   sides by the same, darker, uniform surface (the tube) that is not tape-coloured.
-   Either rectangle axis may be the tube axis; the better-supported one is kept.
+1. *Colour*: a bright, saturated green in CIELAB (hue sector around 140 deg) seeds the
+   band; the band grows from the seeds through greens whose chroma is high *for their
+   lightness*: shading scales ``L* + 16`` and ``C*`` alike, so the saturation
+   ``C* / (L* + 16)`` and the hue are the same on a tape's lit and shaded sides. The
+   illuminant correction is an estimate (a scene full of foliage pulls it towards
+   magenta-blue, and a tape then looks teal or grey), so a photo with no tape under the
+   corrected illuminant is searched again under the uncorrected one, and a band found only
+   so needs a little more evidence.
+2. *Shape*: a tape is a band with straight edges: its convex hull fills its minimum-area
+   rectangle (leaves are ellipses, ~0.785), and its colour is uniform. A band merged with
+   a leaf or a lit tube is split from it at a narrow neck, along its colour edges, or into
+   its two colours.
+3. *Context*: the band crosses a tube. Each rectangle axis is tried as the tube axis and
+   the surroundings are resampled into a frame aligned with it (``u`` along the tube,
+   ``v`` across). The tube's two silhouette edges are found beside the band, bracketing
+   it (the tape wraps the tube, though its shaded side or a glint may be missing from the
+   mask). The tube beside the band must be one smooth paint (its shading runs across the
+   axis, not along it), darker and much less chromatic than the tape at the same rows
+   (the same shading), in the same lightness ratio to the tape in every row (one
+   cylinder, one light), with its two edges continuing along the axis on one side (a tape
+   at the tube's end) or both (a tape mid-tube). The tape must cover the tube's diameter.
+
+Cheap tests run first on every component (its stats, colour and contour), a coarse look
+for the tube's edges next, and the full context test on the best few hypotheses only.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
 
-from ..colour import hue_chroma_table
+from ..colour import L_SCALE
 from ..normalise import Scene
-from ._shapes import assessability, blobs, edge_pair_strength, l_threshold, lab_of, soft, strip_pixels, strip_stats
+from ._shapes import assessability
 from .base import CueResult, CueState, Region
 
 NAME = "green_seal_tape"
@@ -35,42 +54,74 @@ class GreenSealTapeParams:
     hue_range : (float, float)
         CIELAB hue sector of the tape green, degrees (yellow-green to blue-green).
     min_chroma, min_lightness : float
-        The tape is a saturated, light green (``C*``, ``L*``).
+        The tape is a saturated, light green (``C*``, ``L*``): its seed pixels; the band's
+        mean colour needs ``min_chroma`` too.
+    grow_chroma, grow_saturation, grow_lightness, grow_steps : float, float, float, int
+        The tape mask grows up to ``grow_steps`` pixels from the seeds through weak greens
+        (hue within ``hue_margin`` of the sector) with
+        ``C* >= max(grow_chroma, grow_saturation * (L* + 16))`` and ``L* >= grow_lightness``
+        (a tape's shaded side, JPEG-blurred edges).
+    hue_margin : float
+        Degrees added on both sides of ``hue_range`` for the weak greens.
+    min_illuminant_shift : int
+        When no tape is found under the corrected illuminant and undoing the correction
+        moves a mid green's ``a*`` or ``b*`` by at least this much, the photo is searched
+        again under the uncorrected illuminant.
     min_area : int
         Smallest band, working pixels.
     max_area_fraction : float
-        Largest band as a fraction of the working image (tarps and signs are bigger).
+        Largest band as a fraction of the working image (tarps and signs are bigger); a
+        component up to five times larger is only tried split (a tape merged with a lit
+        tube of another green).
+    max_candidates : int
+        Largest components given the shape test.
+    max_context_tests, max_context_budget : int
+        Most band hypotheses given the full context test per search (best first), and per
+        photo (all searches: both illuminants, and the split components).
     min_rectangularity : float
         Convex-hull area / its minimum-area rectangle; an ellipse (a leaf) gives 0.785.
     min_solidity : float
         Band pixels / convex-hull area (a logo or glint may cut into the tape, not halve it).
+    min_diameter : float
+        Smallest tube diameter (working pixels) on which a band can be told from a leaf:
+        the tube's two edges and its paint between them must be resolved after JPEG's
+        half-resolution colour.
     end_weight : float
         Weight of the tube evidence when only one side of the band shows a tube (a tape at
         the tube's end) relative to a tape with the tube on both sides.
     min_split_area : int
-        Components of at least this many pixels that fail the shape test are split into
-        their two colours and tried again (a tape touching a leaf or a lit tube).
-    grow_chroma, grow_lightness, grow_steps : float, float, int
-        The tape mask grows up to ``grow_steps`` pixels from saturated seeds through pixels
-        of a similar hue with at least this chroma and lightness (shaded edges, glints).
+        When a search finds no tape, its largest components of at least this many pixels
+        that gave none are split at their narrow necks, along their colour edges and into
+        their two colours, and the parts tried again.
     min_flank_contrast : float
-        How much lighter (``L*``) the tape must be than the tube on both sides.
+        How much lighter (``L*``) the tape must be than the tube beside it, row by row.
+    min_relative_chroma : float
+        How much more chromatic (``C*``) the tape must be than the tube beside it, row by
+        row (the same shading).
     max_flank_difference : float
-        CIE76 difference allowed between the two flanks (both are the same tube).
+        CIE76 difference allowed between the two flanks (both are the same tube) and along
+        the tube as it continues.
     max_flank_chroma_iqr : float
-        Interquartile range of ``a*`` and ``b*`` allowed within a flank: paint is one colour
-        (its lightness varies with the cylinder's shading), foliage is not.
+        Spread of ``a*`` and ``b*`` (interquartile range, estimated as 1.35 standard
+        deviations) allowed within a flank: paint is one colour (its lightness varies with
+        the cylinder's shading), foliage is not.
     min_tube_extent : float
         Diameters of tube (the flank's colour, uniform, with edges) along the axis, both sides
         of the tape together, that count as full evidence of a tube.
+    tube_reach : float
+        How far along the axis (diameters, each side) the tube is followed.
     max_flank_tape_fraction : float
-        Flanks must not themselves be tape-coloured.
+        Flanks must not themselves be tape-coloured (fraction of flank pixels within 10
+        CIE76 of the tape's colour in the same row).
     min_tube_edge : float
-        CIE76 step of the tube's two edges beside the tape (found at matching distances
-        either side) that counts as full evidence of a tube; a leaf in shadow has none.
+        CIE76 step of the tube's two silhouette edges beside the tape that counts as full
+        evidence of a tube; a leaf in shadow has none.
     min_quality : float
-        Mean of the soft tests (rectangularity, chroma, flank contrast, flank similarity,
-        flank uniformity, tube edges, tube extent) needed to call the band a tape.
+        Weighted mean of the soft tests (shape, colour, and the tube evidence) needed to
+        call the band a tape.
+    uncorrected_margin : float
+        Added to ``min_quality`` for a band found under the uncorrected illuminant only
+        (colours re-read against the scene's estimate are weaker evidence).
     min_side : int
         Working images with a shorter side are not assessable.
     """
@@ -78,20 +129,30 @@ class GreenSealTapeParams:
     hue_range: tuple[float, float] = (120.0, 175.0)
     min_chroma: float = 30.0
     min_lightness: float = 38.0
+    grow_chroma: float = 12.0
+    grow_saturation: float = 0.35
+    grow_lightness: float = 20.0
+    grow_steps: int = 3
+    hue_margin: float = 10.0
+    min_illuminant_shift: int = 8
     min_area: int = 16
     max_area_fraction: float = 0.03
-    min_rectangularity: float = 0.82
+    max_candidates: int = 40
+    max_context_tests: int = 8
+    max_context_budget: int = 24
+    min_rectangularity: float = 0.85
     min_solidity: float = 0.6
-    grow_chroma: float = 12.0
-    grow_lightness: float = 25.0
-    grow_steps: int = 3
+    min_diameter: float = 16.0
     min_split_area: int = 60
     end_weight: float = 0.9
     min_flank_contrast: float = 5.0
+    min_relative_chroma: float = 10.0
     max_flank_difference: float = 25.0
     max_flank_chroma_iqr: float = 16.0
     min_tube_extent: float = 2.0
-    min_quality: float = 0.68
+    tube_reach: float = 3.0
+    min_quality: float = 0.72
+    uncorrected_margin: float = 0.03
     max_flank_tape_fraction: float = 0.2
     min_tube_edge: float = 20.0
     min_side: int = 48
@@ -101,6 +162,8 @@ class GreenSealTapeParams:
             raise ValueError(f"max_area_fraction must be in (0, 1], got {self.max_area_fraction!r}")
         if self.min_area < 1:
             raise ValueError(f"min_area must be >= 1, got {self.min_area!r}")
+        if min(self.max_candidates, self.max_context_tests, self.max_context_budget) < 1:
+            raise ValueError(f"max_candidates, max_context_tests and max_context_budget must be >= 1, got {self.max_candidates!r}, {self.max_context_tests!r}, {self.max_context_budget!r}")
 
 
 def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) -> CueResult:
@@ -115,8 +178,12 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     Returns
     -------
     CueResult
-        ``present`` with one region per tape found; measurements give the tape's CIELAB
-        colour, area fraction, rectangularity, elongation and the flank (tube) colour.
+        ``present`` with one region per tape found, score ``0.5 + 0.5 * quality`` of the
+        best; ``absent`` with score ``0.45 *`` the fraction of tests passed by the best
+        rejected reading (0 when no green band reached the tests). Measurements give the
+        tape's CIELAB colour, area fraction, rectangularity, elongation, flank contrast and
+        the tube's colour beside it (``tube_lab``), and which illuminant the colours were
+        read under.
 
     Examples
     --------
@@ -131,234 +198,783 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     reason = assessability(scene, min_side=params.min_side)
     if reason:
         return CueResult.not_assessable(NAME, reason)
-    lab = scene.lab
     h, w = scene.shape
-    table = hue_chroma_table(params.hue_range[0], params.hue_range[1], params.min_chroma)
-    seeds = (table[scene.ab] & (scene.lightness >= l_threshold(params.min_lightness))).astype(np.uint8)
-    # Grow a few pixels through weaker greens of the same hue: the tape's shaded edges and
-    # a glint across it belong to the band (hysteresis, bounded so it cannot flood a field).
-    lo, hi = params.hue_range
-    grow = hue_chroma_table(lo - 10.0, hi + 10.0, params.grow_chroma)[scene.ab] & (scene.lightness >= l_threshold(params.grow_lightness))
-    mask = seeds
-    for _ in range(params.grow_steps):
-        mask = cv2.dilate(mask, np.ones((3, 3), np.uint8)) & (grow | seeds).astype(np.uint8)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-    found = blobs(mask, min_area=params.min_area, max_area=int(params.max_area_fraction * h * w))
+    shift = _uncorrected_shift(scene.gains)
+    if max(abs(shift[0]), abs(shift[1])) < params.min_illuminant_shift:
+        shift = (0, 0)
+    candidates: list[dict] = []
+    rejected: list[dict] = []
+    measurements: dict = {}
+    seen: set = set()  # components already tested (the same pixels under either illuminant)
+    budget = [params.max_context_budget]  # context tests left for this photo
+    for n, values in enumerate(_tape_values(scene, shift, params)):
+        if any(c["passes"] for c in candidates) or budget[0] <= 0:
+            break
+        frame = _Frame(scene, values, n == 1, params, budget)
+        found, lost, components = _search(frame, seen)
+        candidates += found
+        rejected += lost
+        measurements.setdefault("candidates", components)
+        measurements.setdefault("mask_fraction", float(np.count_nonzero(frame.mask)) / (h * w))
 
-    candidates = []
-    order = np.argsort(-found.area)[:25]
-    for i in order:
-        x, y, bw, bh = (int(v) for v in found.box[i])
-        comp = (found.labels[y : y + bh, x : x + bw] == found.ids[i]).astype(np.uint8)
-        cand = _assess_band(scene, comp, x, y, mask, seeds, params)
-        if cand is not None:
-            candidates.append(cand)
-
-    measurements: dict = {"candidates": len(found), "mask_fraction": float(mask.mean())}
     good = [c for c in candidates if c["passes"]]
     if not good:
-        best = max(candidates, key=lambda c: c["partial"], default=None)
+        best = max(candidates + rejected, key=lambda c: c["partial"], default=None)
         score = 0.45 * best["partial"] if best else 0.0
         if best:
-            measurements["best_rejected"] = {k: v for k, v in best.items() if k not in ("passes", "box", "area")}
+            measurements["best_rejected"] = _report(best)
         return CueResult(NAME, CueState.ABSENT, score, (), measurements)
 
     good.sort(key=lambda c: -c["quality"])
-    regions = tuple(
-        Region(tuple(scene.box_to_original(*c["box"])), 0.5 + 0.5 * c["quality"], "green seal tape") for c in good[:5]
-    )
+    regions: list[dict] = []
+    for c in good:  # one region per tape: several hypotheses may describe the same band
+        if all(_overlap(c["box"], r["box"]) < 0.3 for r in regions):
+            regions.append(c)
     top = good[0]
-    measurements.update({k: v for k, v in top.items() if k not in ("passes", "box", "partial", "area")})
+    _finish(top)
+    measurements.update(_report(top))
     measurements["area_fraction"] = float(top["area"] / (h * w))
-    return CueResult(NAME, CueState.PRESENT, 0.5 + 0.5 * top["quality"], regions, measurements)
-
-
-def _flank(scene: Scene, mask: np.ndarray, centre: np.ndarray, axis: np.ndarray, half_len: float, diameter: float) -> dict | None:
-    """Colour of the tube beside the tape, and the strength of the tube's two edges there
-    (they must lie where the tape's ends are: the tape covers the tube's diameter)."""
-    stats = strip_stats(strip_pixels(scene.lab, centre, axis, half_len, 0.35 * diameter))
-    if stats is None:
-        return None
-    in_mask = strip_pixels(mask[..., None], centre, axis, half_len, 0.35 * diameter)
-    stats["tape_fraction"] = float(in_mask.mean()) if len(in_mask) else 1.0
-    stats["edge"] = edge_pair_strength(scene.lab, centre, axis, 2.0 * half_len, diameter)
-    return stats
-
-
-def _tube_run(scene, mask, centre, axis, start: float, step: float, diameter: float, ref: dict, params) -> float:
-    """Length (in diameters) over which the tube continues on one side of the tape.
-
-    Walks outwards in flank-sized steps from the near flank ``ref`` while each strip keeps
-    its colour, its chroma uniformity and its two edges; one odd step (a stencil, a strap)
-    is allowed, two end the tube.
-    """
-    length = step
-    misses = 0
-    for k in range(1, 6):
-        f = _flank(scene, mask, centre + (start + k * step) * axis, axis, step / 2.0, diameter)
-        if f is None:
-            break
-        if (
-            np.linalg.norm(lab_of(f) - lab_of(ref)) > params.max_flank_difference
-            or f["ab_iqr"] > params.max_flank_chroma_iqr
-            or f["edge"] < params.min_tube_edge / 2.0
-            or f["tape_fraction"] > params.max_flank_tape_fraction
-        ):
-            misses += 1
-            if misses > 1:
-                break
-            continue
-        length += step * (1 + misses)
-        misses = 0
-    return length / diameter
-
-
-def _side_evidence(tape: dict, flank: dict, run: float, params) -> float:
-    """0..1: how much one flank looks like a tube running away from the tape."""
-    return float(
-        np.mean(
-            [
-                soft(tape["L"] - flank["L"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
-                1.0 - soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
-                1.0 - soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
-                soft(flank["edge"], 0.0, params.min_tube_edge),
-                soft(run, 0.6, params.min_tube_extent),
-            ]
-        )
+    return CueResult(
+        NAME,
+        CueState.PRESENT,
+        0.5 + 0.5 * top["quality"],
+        tuple(Region(tuple(scene.box_to_original(*c["box"])), 0.5 + 0.5 * c["quality"], "green seal tape") for c in regions[:5]),
+        measurements,
     )
 
 
-def _split_by_colour(scene: Scene, comp: np.ndarray, x: int, y: int) -> list[np.ndarray]:
-    """Split a component that is two things touching (a tape and a leaf, a tape and a lit
-    tube) into its two colour clusters (k-means in CIELAB), largest connected part of each."""
-    sel = comp.astype(bool)
-    pixels = scene.lab[y : y + comp.shape[0], x : x + comp.shape[1]][sel].astype(np.float32)
-    if len(pixels) < 40:
+_PRIVATE = ("passes", "box", "partial", "area", "probe", "geometry", "flank_pixels", "tape_pixels", "comp", "gates")
+
+
+def _soft(value: float, zero: float, one: float) -> float:
+    """0 at ``zero``, 1 at ``one``, linear between, clipped (scalar; the per-candidate tests
+    call it thousands of times per photo)."""
+    return min(max((value - zero) / (one - zero), 0.0), 1.0)
+
+
+def _report(cand: dict) -> dict:
+    """A candidate's measurements (its working data left out)."""
+    return {k: v for k, v in cand.items() if k not in _PRIVATE}
+
+
+def _overlap(a, b) -> float:
+    """Intersection over the smaller of two ``(x, y, w, h)`` boxes."""
+    x0, y0 = max(a[0], b[0]), max(a[1], b[1])
+    x1, y1 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
+    return max(0, x1 - x0) * max(0, y1 - y0) / max(1, min(a[2] * a[3], b[2] * b[3]))
+
+
+# ----------------------------------------------------------------------------------------
+# Pixels
+# ----------------------------------------------------------------------------------------
+@lru_cache(maxsize=8)
+def _colour_table(hue_min: float, hue_max: float, margin: float) -> np.ndarray:
+    """``(256, 256)`` uint8 table over 8-bit ``(a, b)``: ``C*`` (rounded down, at most 127)
+    inside the sector widened by ``margin``, 0 outside; plus 128 inside the sector itself."""
+    a = np.arange(256, dtype=np.float64)[:, None] - 128.0
+    b = np.arange(256, dtype=np.float64)[None, :] - 128.0
+    hue = np.degrees(np.arctan2(b, a)) % 360.0
+    core = (hue >= hue_min) & (hue <= hue_max)
+    wide = (hue >= hue_min - margin) & (hue <= hue_max + margin)
+    table = (np.where(wide, np.minimum(np.hypot(a, b), 127.0), 0.0) + np.where(core, 128.0, 0.0)).astype(np.uint8)
+    table.setflags(write=False)
+    return table
+
+
+@lru_cache(maxsize=64)
+def _pixel_table(hue_min: float, hue_max: float, margin: float, shift: tuple[int, int]) -> np.ndarray:
+    """Flat :func:`_colour_table`; with a ``shift``, a uint16 table whose low byte reads the
+    pixel as it is and whose high byte reads its ``(a*, b*)`` moved by ``shift`` (both
+    illuminants from one look-up)."""
+    table = _colour_table(hue_min, hue_max, margin)
+    da, db = shift
+    if da == 0 and db == 0:
+        return table.ravel()
+    moved = np.zeros_like(table)
+    # moved[a, b] = table[a + da, b + db]; zero where that falls off the table
+    moved[max(-da, 0) : 256 + min(-da, 0), max(-db, 0) : 256 + min(-db, 0)] = table[max(da, 0) : 256 + min(da, 0), max(db, 0) : 256 + min(db, 0)]
+    both = (table.astype(np.uint16) | (moved.astype(np.uint16) << 8)).ravel()
+    both.setflags(write=False)
+    return both
+
+
+@lru_cache(maxsize=8)
+def _chroma_floor(chroma: float, saturation: float, lightness: float) -> np.ndarray:
+    """256-entry uint8 table over 8-bit lightness: least chroma of a weak tape pixel,
+    ``max(chroma, saturation * (L* + 16))``, 255 (unreachable) below ``lightness``."""
+    l_star = np.arange(256) / L_SCALE
+    floor = np.ceil(np.maximum(chroma, saturation * (l_star + 16.0)))
+    floor[l_star < lightness] = 255.0
+    return np.minimum(floor, 255.0).astype(np.uint8)
+
+
+def _uncorrected_shift(gains: np.ndarray) -> tuple[int, int]:
+    """8-bit ``(a*, b*)`` shift that undoes the illuminant correction for a mid green.
+
+    A diagonal (per-channel) change of light moves ``a*`` and ``b*`` roughly in proportion
+    to ``L* + 16``; a tape's lightness is mid to high, so one shift, measured on a green of
+    ``L* = 60``, stands for all in the pixel mask (a few units off at the ends of that
+    range); the tests then read colours exactly (:meth:`_Frame.colour`).
+    """
+    ref = np.array([[[60.0, -40.0, 30.0]]], np.float32)
+    rgb = cv2.cvtColor(ref, cv2.COLOR_Lab2RGB)
+    raw = cv2.cvtColor(np.clip(rgb / np.asarray(gains, np.float32), 0.0, 1.0).astype(np.float32), cv2.COLOR_RGB2Lab)
+    da, db = np.rint(raw[0, 0, 1:] - ref[0, 0, 1:])
+    return int(da), int(db)
+
+
+def _tape_values(scene: Scene, shift: tuple[int, int], params: GreenSealTapeParams) -> list[np.ndarray]:
+    """Per pixel, the :func:`_colour_table` entry of its ``(a*, b*)`` as corrected and, with
+    a ``shift`` (see :func:`_uncorrected_shift`), as uncorrected: ``(h, w)`` uint8 each."""
+    lo, hi = params.hue_range
+    values = np.take(_pixel_table(lo, hi, params.hue_margin, shift), scene.ab)
+    if values.dtype == np.uint8:
+        return [values]
+    pair = values.view(np.uint8).reshape(values.shape + (2,))
+    low, high = (0, 1) if np.little_endian else (1, 0)
+    return [np.ascontiguousarray(pair[..., low]), np.ascontiguousarray(pair[..., high])]
+
+
+def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams) -> np.ndarray:
+    """``(h, w)`` uint8 (0/1) mask of tape pixels from their :func:`_tape_values` under one
+    illuminant.
+
+    Seeds are bright, saturated greens (``min_chroma``, ``min_lightness``); the mask grows
+    from them for ``grow_steps`` pixels through weak greens, and is closed by one pixel.
+    """
+    light = scene.lightness
+    seeds = cv2.bitwise_and(
+        cv2.compare(value, 128 + int(np.ceil(params.min_chroma)), cv2.CMP_GE),
+        cv2.compare(light, int(round(params.min_lightness * L_SCALE)), cv2.CMP_GE),
+    )
+    out = np.zeros(value.shape, np.uint8)
+    x, y, w, h = cv2.boundingRect(seeds)
+    if w == 0:
+        return out
+    # Growing and closing reach grow_steps + 1 pixels beyond the seeds: work there only.
+    pad = params.grow_steps + 2
+    x0, y0 = max(x - pad, 0), max(y - pad, 0)
+    roi = (slice(y0, min(y + h + pad, value.shape[0])), slice(x0, min(x + w + pad, value.shape[1])))
+    floor = cv2.LUT(light[roi], _chroma_floor(params.grow_chroma, params.grow_saturation, params.grow_lightness))
+    weak = cv2.bitwise_or(cv2.compare(cv2.bitwise_and(value[roi], 127), floor, cv2.CMP_GE), seeds[roi])
+    mask = seeds[roi]
+    kernel = np.ones((3, 3), np.uint8)
+    for _ in range(params.grow_steps):
+        mask = cv2.bitwise_and(cv2.dilate(mask, kernel), weak)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    out[roi] = mask > 0
+    return out
+
+
+class _Frame:
+    """What the tests read under one illuminant: the scene's CIELAB, the tape mask (from the
+    pixels' :func:`_tape_values` under it), whether colours are read uncorrected, and the
+    photo's remaining context-test budget (a one-item list shared by all searches)."""
+
+    def __init__(self, scene: Scene, values: np.ndarray, uncorrected: bool, params: GreenSealTapeParams, budget: list) -> None:
+        self.budget = budget
+        self.lab = scene.lab
+        self.gains = np.asarray(scene.gains, np.float32)
+        self.uncorrected = uncorrected
+        self.illuminant = "uncorrected" if uncorrected else "corrected"
+        self.params = params
+        self.mask = _tape_pixels(scene, values, params)
+
+    def patch(self, lab8: np.ndarray) -> np.ndarray:
+        """Float CIELAB of an 8-bit Lab patch of the corrected scene, read under this
+        illuminant (8-bit conversions: a patch is converted per candidate)."""
+        if self.uncorrected:
+            rgb = cv2.transform(cv2.cvtColor(lab8, cv2.COLOR_Lab2RGB), np.diag(1.0 / self.gains).astype(np.float32))
+            lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+        return _lab_float(lab8)
+
+    def colour(self, lab: np.ndarray) -> np.ndarray:
+        """Float CIELAB ``(..., 3)`` of the corrected scene, read under this illuminant."""
+        lab = np.ascontiguousarray(lab, np.float32)
+        if not self.uncorrected:
+            return lab
+        rgb = cv2.cvtColor(lab.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB)
+        return cv2.cvtColor(np.clip(rgb / self.gains, 0.0, 1.0), cv2.COLOR_RGB2Lab).reshape(lab.shape)
+
+
+# ----------------------------------------------------------------------------------------
+# Components and the cheap tests
+# ----------------------------------------------------------------------------------------
+def _search(frame: _Frame, seen: set) -> tuple[list[dict], list[dict], int]:
+    """Context-tested band hypotheses in one illuminant's tape mask, the readings rejected
+    before the context test, and the number of components. Components in ``seen`` (box and
+    area) were tested under the other illuminant and are skipped; new ones are added."""
+    params = frame.params
+    h, w = frame.mask.shape
+    x, y, bw, bh = cv2.boundingRect(frame.mask)
+    if bw == 0 or bh == 0:
+        return [], [], 0
+    # Labelling runs on the mask's bounding box only.
+    _, crop, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(frame.mask[y : y + bh, x : x + bw], 8, cv2.CV_32S, cv2.CCL_GRANA)
+    cw, ch, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    # From the component's stats alone: big enough to be a band on a resolvable tube, not
+    # a tarp or a hedge, and not a sparse scatter (a band fills a quarter of its bounding
+    # box even tilted by 45 degrees at 1:6).
+    small = area <= params.max_area_fraction * h * w
+    ok = small & (area >= params.min_area)
+    ok &= (np.maximum(cw, ch) >= 0.5 * params.min_diameter) & (np.minimum(cw, ch) >= 3) & (area >= 0.25 * cw * ch)
+    ok[0] = False
+    ids = np.flatnonzero(ok)
+
+    def crop_of(i: int) -> tuple[np.ndarray, int, int]:
+        cx, cy, cw_, ch_ = (int(v) for v in stats[i, :4])
+        return (crop[cy : cy + ch_, cx : cx + cw_] == i).view(np.uint8), x + cx, y + cy
+
+    comps = []
+    for i in ids[np.argsort(-area[ids], kind="stable")][: params.max_candidates]:
+        key = (int(stats[i, 0]) + x, int(stats[i, 1]) + y, int(cw[i]), int(ch[i]), int(area[i]))
+        if key not in seen:
+            seen.add(key)
+            comps.append(crop_of(i))
+    candidates, rejected, failed = _candidates(frame, comps)
+    if not any(c["passes"] for c in candidates):
+        # Two things touching (a tape and a leaf, a tape and a lit tube) fail as one: split
+        # the largest such components at their narrow necks, along their colour edges and
+        # into their two colours.
+        parts = []
+        for comp, cx, cy in failed[:3]:
+            parts += _split_at_necks(comp, cx, cy) + _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame.lab, comp, cx, cy)
+        # A tape merged with a lit tube of another green can exceed the band's size limit.
+        big = np.flatnonzero((area > params.max_area_fraction * h * w) & (area <= 5 * params.max_area_fraction * h * w) & (area >= 0.25 * cw * ch))
+        for i in big[big > 0][np.argsort(-area[big[big > 0]], kind="stable")][:1]:
+            comp, cx, cy = crop_of(int(i))
+            parts += _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame.lab, comp, cx, cy)
+        more, more_rejected, _ = _candidates(frame, parts)
+        candidates += more
+        rejected += more_rejected
+    return candidates, rejected, int(len(ids))
+
+
+def _candidates(frame: _Frame, comps: list) -> tuple[list[dict], list[dict], list]:
+    """Context-tested band hypotheses of components ``(mask, x, y)`` (the best
+    ``max_context_tests`` by the coarse look), the readings rejected before, and the large
+    components (largest first) that gave no passing band, worth splitting."""
+    params = frame.params
+    hypotheses, rejected, failed = [], [], []
+    for comp, x, y in comps:
+        found = _hypotheses(frame, comp, x, y)
+        if found is not None:
+            hypotheses += found[0]
+            rejected += found[1]
+        if not (found and found[0]):
+            failed.append((comp, x, y))
+    hypotheses.sort(key=lambda c: -c["probe"])
+    analysed = []
+    for hyp in hypotheses[: min(params.max_context_tests, frame.budget[0])]:
+        frame.budget[0] -= 1
+        cand = _analyse(frame, hyp)
+        if cand is not None:
+            analysed.append(cand)
+            if cand["passes"] and cand["quality"] >= params.min_quality + 0.1:
+                break  # a clear tape: the rest cannot change the finding
+    passed = {id(c["comp"]) for c in analysed if c["passes"]}
+    seen = {id(f[0]) for f in failed}
+    for c in analysed:
+        if id(c["comp"]) not in passed and id(c["comp"]) not in seen:
+            seen.add(id(c["comp"]))
+            failed.append((c["comp"], c["box"][0], c["box"][1]))
+    failed = [f for f in failed if np.count_nonzero(f[0]) >= params.min_split_area]
+    failed.sort(key=lambda f: -np.count_nonzero(f[0]))
+    return analysed, rejected, failed
+
+
+def _split_at_necks(comp: np.ndarray, x: int, y: int) -> list[tuple[np.ndarray, int, int]]:
+    """Split a component where it narrows (a tape touching leaves at the tube's edge):
+    erode it by a few pixels (a tenth of its short side, at most 3), and grow each remaining
+    part back inside the component; ``(mask, x, y)`` of the largest parts, cropped, when
+    there are several."""
+    r = max(1, min(int(round(0.1 * min(comp.shape))), 3))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+    n, cores, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(cv2.erode(comp, kernel), 8, cv2.CV_32S, cv2.CCL_GRANA)
+    if n <= 2:
         return []
-    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
-    # Deterministic start (lighter / darker half), so a photo scores the same in any batch.
-    start = (pixels[:, 0] > np.median(pixels[:, 0])).astype(np.int32).reshape(-1, 1)
-    _, labels, centres = cv2.kmeans(pixels, 2, start, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
-    if np.linalg.norm((centres[0] - centres[1]) * [1 / 2.55, 1.0, 1.0]) < 10.0:
+    parts = []
+    for k in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:4]:
+        px, py, pw, ph = (int(v) for v in stats[k, :4])
+        x0, y0 = max(px - r, 0), max(py - r, 0)
+        x1, y1 = min(px + pw + r, comp.shape[1]), min(py + ph + r, comp.shape[0])
+        core = (cores[y0:y1, x0:x1] == k).view(np.uint8)
+        part = cv2.bitwise_and(cv2.dilate(core, kernel), comp[y0:y1, x0:x1])
+        parts.append((part, x + x0, y + y0))
+    return parts
+
+
+def _split_at_edges(lab: np.ndarray, comp: np.ndarray, x: int, y: int) -> list[tuple[np.ndarray, int, int]]:
+    """Split a component along its colour edges (a tape meeting leaves or a lit tube of
+    another green): pixels where CIELAB changes by more than 6 units per pixel are cut, and
+    each remaining region of one colour grows back by two pixels inside the component;
+    ``(mask, x, y)`` of the largest regions, cropped, when there are several."""
+    h, w = comp.shape
+    patch = _lab_float(lab[y : y + h, x : x + w])
+    gx = cv2.Sobel(patch, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(patch, cv2.CV_32F, 0, 1, ksize=3)
+    # A 3x3 Sobel weighs a unit step 8 (4 along it, doubled by the central difference).
+    grad2 = cv2.transform(gx * gx + gy * gy, np.ones((1, 3), np.float32))
+    inside = cv2.bitwise_and(comp, (grad2 < (6.0 * 8.0) ** 2).view(np.uint8))
+    n, cores, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(inside, 8, cv2.CV_32S, cv2.CCL_GRANA)
+    if n <= 2:
+        return []
+    kernel = np.ones((5, 5), np.uint8)
+    parts = []
+    for k in 1 + np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:4]:
+        if stats[k, cv2.CC_STAT_AREA] < 16:
+            break
+        px, py, pw, ph = (int(v) for v in stats[k, :4])
+        x0, y0 = max(px - 2, 0), max(py - 2, 0)
+        x1, y1 = min(px + pw + 2, w), min(py + ph + 2, h)
+        part = cv2.bitwise_and(cv2.dilate((cores[y0:y1, x0:x1] == k).view(np.uint8), kernel), comp[y0:y1, x0:x1])
+        parts.append((part, x + x0, y + y0))
+    return parts
+
+
+def _split_by_colour(lab: np.ndarray, comp: np.ndarray, x: int, y: int) -> list[tuple[np.ndarray, int, int]]:
+    """Split a component of two distinct colours (a tape and a leaf, a tape and a lit tube)
+    into its two colour clusters (k-means in CIELAB), largest connected part of each,
+    cropped: ``(mask, x, y)``."""
+    sel = comp.astype(bool)
+    pixels = lab[y : y + comp.shape[0], x : x + comp.shape[1]][sel].astype(np.float32)
+    spread = pixels.std(axis=0) * np.array([1 / L_SCALE, 1.0, 1.0], np.float32)
+    if float(np.sqrt((spread * spread).sum())) < 5.0:
         return []  # one colour: nothing to split
+    criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
+    # Fit on at most ~1500 pixels (evenly spaced), then give every pixel its nearer centre.
+    # Deterministic start (lighter / darker half), so a photo scores the same in any batch.
+    fit = np.ascontiguousarray(pixels[:: max(1, len(pixels) // 1500)])
+    start = (fit[:, 0] > np.median(fit[:, 0])).astype(np.int32).reshape(-1, 1)
+    _, _, centres = cv2.kmeans(fit, 2, start, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
+    if np.linalg.norm((centres[0] - centres[1]) * [1 / L_SCALE, 1.0, 1.0]) < 10.0:
+        return []
+    labels = (((pixels - centres[1]) ** 2).sum(axis=1) < ((pixels - centres[0]) ** 2).sum(axis=1)).astype(np.int32)
     parts = []
     for k in range(2):
         part = np.zeros(comp.shape, np.uint8)
         part[sel] = (labels.ravel() == k).astype(np.uint8)
-        n, lab, stats, _ = cv2.connectedComponentsWithStats(part, connectivity=8)
+        n, lab_, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(part, 8, cv2.CV_32S, cv2.CCL_GRANA)
         if n > 1:
             largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-            parts.append((lab == largest).astype(np.uint8))
+            px, py, pw, ph = (int(v) for v in stats[largest, :4])
+            parts.append(((lab_[py : py + ph, px : px + pw] == largest).astype(np.uint8), x + px, y + py))
     return parts
 
 
-def _assess_band(scene: Scene, comp: np.ndarray, x: int, y: int, mask: np.ndarray, seeds: np.ndarray, params: GreenSealTapeParams, split: bool = True) -> dict | None:
-    """Shape and flank tests for one green component (``comp``: its mask cropped at ``x, y``);
-    ``None`` if it cannot be a band at all. A component failing the shape test is tried
-    again split into its two colours (``split``)."""
-    bh, bw = comp.shape
-    area = int(np.count_nonzero(comp))
+def _shape(comp: np.ndarray) -> tuple | None:
+    """Minimum-area rectangle of a component's convex hull (centre, sides, angle) and the
+    hull's rectangularity and solidity, from its contour; ``None`` if degenerate."""
     contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     if not contours:
         return None
     hull = cv2.convexHull(np.concatenate(contours))
     (cx, cy), (rw, rh), angle = cv2.minAreaRect(hull)
-    # Contour points are pixel centres: the pixels' own rectangle is one pixel larger.
-    rw, rh = rw + 1.0, rh + 1.0
-    # The band's outline is its convex hull, so a printed logo or a glint cutting into the
-    # tape does not spoil its shape; an ellipse (a leaf) fills pi/4 = 0.785 of its rectangle.
-    filled = np.zeros_like(comp)
-    cv2.drawContours(filled, [hull], -1, 1, thickness=cv2.FILLED)
-    hull_area = max(np.count_nonzero(filled), 1)
-    rect_fill = float(min(hull_area / (rw * rh), 1.0))
-    solidity = float(area / hull_area)
-    base = {"area": area, "box": (x, y, bw, bh), "passes": False, "quality": 0.0, "rectangularity": rect_fill, "solidity": solidity}
-    if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 2.0:
-        best = {**base, "partial": 0.0}
-        for part in _split_by_colour(scene, comp, x, y) if split and area >= params.min_split_area else []:
-            ys, xs = np.nonzero(part)
-            if len(ys) < params.min_area:
-                continue
-            y0, x0 = int(ys.min()), int(xs.min())
-            cand = _assess_band(scene, part[y0 : ys.max() + 1, x0 : xs.max() + 1], x + x0, y + y0, mask, seeds, params, split=False)
-            if cand is not None and (cand["passes"], cand.get("quality", 0.0)) > (best["passes"], best.get("quality", 0.0)):
-                best = cand
-        return best
-    pixels = scene.lab[y : y + bh, x : x + bw][comp.astype(bool) & seeds[y : y + bh, x : x + bw].astype(bool)]
-    tape = strip_stats(pixels)
-    if tape is None:
-        return None
-    ab = pixels[:, 1:].astype(np.float64) - 128.0
-    chroma = float(np.hypot(tape["a"], tape["b"]))
-    ab_spread = float(np.sqrt(ab.var(axis=0).sum()))
-    theta = np.radians(angle)
-    axis_w = np.array([np.cos(theta), np.sin(theta)])
-    axis_h = np.array([-np.sin(theta), np.cos(theta)])
-    centre = np.array([cx + x, cy + y])
+    # Contour points are pixel centres: the hull's area is measured between centres too,
+    # and its pixel count is that plus half its perimeter plus one (Pick's theorem).
+    inner = cv2.contourArea(hull)
+    rect_fill = float(min(inner / (rw * rh), 1.0)) if rw >= 1.0 and rh >= 1.0 else 0.0
+    solidity = float(min(np.count_nonzero(comp) / (inner + cv2.arcLength(hull, True) / 2.0 + 1.0), 1.0))
+    return (cx, cy), (rw + 1.0, rh + 1.0), angle, rect_fill, solidity
 
-    best = None
-    # Try each rectangle axis as the tube axis: the tape's width runs along it,
-    # the tube's visible diameter across it.
-    for tube_axis, tape_width, diameter in ((axis_w, rw, rh), (axis_h, rh, rw)):
-        if not 0.5 <= diameter / tape_width <= 10.0 or diameter < 3.0:
+
+# 8-bit Lab value -> float CIELAB, per channel (a 256-entry, 3-channel table for cv2.LUT).
+_LAB_TABLE = np.stack([np.arange(256) / L_SCALE, np.arange(256) - 128.0, np.arange(256) - 128.0], axis=-1).astype(np.float32).reshape(1, 256, 3)
+
+
+def _lab_float(lab8: np.ndarray) -> np.ndarray:
+    """OpenCV 8-bit Lab ``(..., 3)`` uint8 to float32 CIELAB (a table look-up)."""
+    lab8 = np.ascontiguousarray(lab8, np.uint8)
+    return cv2.LUT(lab8.reshape(-1, 1, 3), _LAB_TABLE).reshape(lab8.shape)
+
+
+def _green(frame: _Frame, lab: np.ndarray) -> tuple[float, float]:
+    """Chroma and hue (degrees) of a float CIELAB colour read under the frame's illuminant;
+    chroma 0 when the hue is outside the tape's sector."""
+    lo, hi = frame.params.hue_range
+    a, b = float(lab[1]), float(lab[2])
+    hue = float(np.degrees(np.arctan2(b, a)) % 360.0)
+    return (float(np.hypot(a, b)) if lo <= hue <= hi else 0.0), hue
+
+
+def _hypotheses(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[list[dict], list[dict]] | None:
+    """Band hypotheses (tube axis, band width, tube centre line and diameter) for one
+    component (``comp``: its mask cropped at ``x, y``), and the readings rejected; ``None``
+    when the component fails the shape test."""
+    params = frame.params
+    bh, bw = comp.shape
+    m = cv2.mean(frame.lab[y : y + bh, x : x + bw], mask=comp)
+    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
+    shape = _shape(comp)
+    if shape is None:
+        return None
+    (cx, cy), (rw, rh), angle, rect_fill, solidity = shape
+    if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 3.0 or max(rw, rh) < 0.5 * params.min_diameter:
+        return None
+    base = {"area": int(cv2.countNonZero(comp)), "box": (x, y, bw, bh), "comp": comp, "passes": False, "quality": 0.0, "partial": 0.0, "rectangularity": rect_fill, "solidity": solidity}
+    if _green(frame, colour)[0] < 0.8 * params.min_chroma:
+        return [], [base]
+    found = [{**base, **hyp} for hyp in _probe(frame, np.array([cx + x, cy + y]), np.radians(angle), rw, rh, colour)]
+    return found, [base]
+
+
+# ----------------------------------------------------------------------------------------
+# The tube around a band
+# ----------------------------------------------------------------------------------------
+def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, half_v: float, rho: float):
+    """Resample the scene around ``centre`` into a frame with columns along ``axis`` (``u``)
+    and rows across it (``v``), ``rho`` working pixels per sample.
+
+    Returns float CIELAB ``(nv, nu, 3)`` under the frame's illuminant, the tape mask and the
+    inside-the-photo mask ``(nv, nu)`` (bool), and the ``u`` and ``v`` of the columns and rows
+    (working pixels).
+    """
+    nu = 2 * int(half_u / rho) + 1
+    nv = 2 * int(half_v / rho) + 1
+    across = np.array([-axis[1], axis[0]])
+    origin = centre - axis * rho * (nu - 1) / 2.0 - across * rho * (nv - 1) / 2.0
+    matrix = np.array([[axis[0] * rho, across[0] * rho, origin[0]], [axis[1] * rho, across[1] * rho, origin[1]]], np.float32)
+    lab = cv2.warpAffine(frame.lab, matrix, (nu, nv), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+    m = cv2.warpAffine(frame.mask, matrix, (nu, nv), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=2)
+    u = (np.arange(nu) - (nu - 1) / 2.0) * rho
+    v = (np.arange(nv) - (nv - 1) / 2.0) * rho
+    return frame.patch(lab), m == 1, m != 2, u, v
+
+
+def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float, colour: np.ndarray) -> list[dict]:
+    """Where the tube is, if the band (minimum-area rectangle ``rw`` by ``rh`` at angle
+    ``theta``) crosses one, trying each side of the rectangle as the tube's axis: the
+    tube's two silhouette edges in the flanks' profiles across the axis, bracketing the
+    band, on one coarse resampling. Three readings per flank: the band's own ends (its mask
+    spans the tube when the tube's silhouette is faint against a background of its colour),
+    the nearest strong edges, and the strongest edges up to 1.5 band widths beyond it (the
+    band may be a piece of the tape: a glint or its shaded side missing from the mask).
+
+    Returns the readings (tube centre line and diameter, and a score for ranking: edges,
+    the paint between them duller and darker than the band, the tube's size), best first,
+    at most three per axis; none when no flank shows a darker, less chromatic surface
+    between two edges.
+    """
+    params = frame.params
+    axis = np.array([math.cos(theta), math.sin(theta)])
+    across = np.array([-axis[1], axis[0]])
+    # Hypotheses (band width t along the axis, extent e across it); the second is the first
+    # turned by 90 degrees, read from the same resampling (its u is the first's v, its v the
+    # first's -u).
+    hyps = [(n, t, e) for n, (t, e) in enumerate(((rw, rh), (rh, rw))) if 0.15 <= e / t <= 10.0]
+    if not hyps:
+        return []
+    half = max(max(e / 2.0 + max(1.2 * e, 1.5 * t, 3.0), t / 2.0 + 1.5 + 0.05 * t + max(3.0, 0.6 * min(e, 3.0 * t))) for _, t, e in hyps)
+    rho = max(1.0, max(e / 2.0 + max(1.2 * e, 1.5 * t, 3.0) for _, t, e in hyps) / 20.0)
+    P, _, valid, grid, _ = _sample(frame, centre, axis, half, half, rho)
+    size = len(grid)
+    band_chroma = math.hypot(float(colour[1]), float(colour[2]))
+    band_light = float(colour[0])
+    found: dict = {}
+    for n, t, e in hyps:
+        Q, ok = (P, valid) if n == 0 else (P[:, ::-1].transpose(1, 0, 2), valid[:, ::-1].T)
+        gap = 1.5 + 0.05 * t
+        half_v = e / 2.0 + max(1.2 * e, 1.5 * t, 3.0)
+        rows = np.abs(grid) <= half_v
+        along = np.abs(grid) - t / 2.0 - gap
+        cols = (along >= 0.0) & (along <= max(3.0, 0.6 * min(e, 3.0 * t)))
+        weight = np.stack([cols & (grid < 0), cols & (grid > 0)]).astype(np.float64)
+        n_cols = weight.sum(axis=1)
+        if not n_cols.all():
             continue
-        flank_len = max(3.0, 0.6 * min(diameter, 3 * tape_width))
-        offset = tape_width / 2.0 + 1.5 + flank_len / 2.0
-        sides = []
-        for sign in (-1.0, 1.0):
-            direction = sign * tube_axis
-            flank = _flank(scene, mask, centre + offset * direction, tube_axis, flank_len / 2.0, diameter)
-            if flank is None:
-                continue
-            run = _tube_run(scene, mask, centre, direction, offset, flank_len, diameter, flank, params)
-            sides.append((flank, run, _side_evidence(tape, flank, run, params)))
-        if not sides:
-            continue
-        # The tape sits on the tube: either in its middle (both flanks are the same tube) or
-        # at one end (one flank is an end cap or the background). Take the better reading.
-        # A tape at the tube's end has one tube side only: weaker evidence than two.
-        one_sided = params.end_weight * max(ev for _, _, ev in sides)
-        two_sided = 0.0
-        flank_diff = float("inf")
-        if len(sides) == 2:
-            (f1, r1, e1), (f2, r2, e2) = sides
-            flank_diff = float(np.linalg.norm(lab_of(f1) - lab_of(f2)))
-            two_sided = float(np.mean([min(e1, e2), 1.0 - soft(flank_diff, 5.0, params.max_flank_difference), soft(r1 + r2, 1.2, params.min_tube_extent)]))
-            two_sided = max(two_sided, 0.0) * 0.5 + 0.5 * float(np.mean([e1, e2]))
-        tube = max(two_sided, one_sided)
-        main = max(sides, key=lambda t: t[2])
-        flank, run = main[0], main[1]
-        contrast = tape["L"] - flank["L"]
-        gates = [
-            contrast >= params.min_flank_contrast,
-            flank["tape_fraction"] <= params.max_flank_tape_fraction,
-            ab_spread <= 0.45 * chroma,
+        weight /= n_cols[:, None]
+        good = ((ok[rows].astype(np.float64) @ weight.T).mean(axis=0) >= 0.6).tolist()
+        profiles = (Q.transpose(0, 2, 1).reshape(size * 3, size) @ weight.T).reshape(size, 3, 2).transpose(2, 0, 1)
+        steps = np.zeros((2, size))
+        dp = profiles[:, 2:] - profiles[:, :-2]
+        steps[:, 1:-1] = np.sqrt((dp * dp).sum(axis=2))
+        tol = max(rho, 0.2 * e)
+        upper = rows & (grid <= -e / 2.0 + tol)
+        lower = rows & (grid >= e / 2.0 - tol)
+        # The nearer an edge to the band's end, the likelier it is the tube's.
+        nearness = 1.0 / (1.0 + np.maximum(np.abs(grid) - e / 2.0, 0.0) / e)
+        own = (int(np.abs(grid + e / 2.0).argmin()), int(np.abs(grid - e / 2.0).argmin()))
+        picks = [
+            [own] * 2,
+            list(zip(np.where(upper, steps * nearness, -1.0).argmax(axis=1).tolist(), np.where(lower, steps * nearness, -1.0).argmax(axis=1).tolist())),
+            list(zip(np.where(upper, steps, -1.0).argmax(axis=1).tolist(), np.where(lower, steps, -1.0).argmax(axis=1).tolist())),
         ]
-        # Shape and colour weigh 2, the tube around the band 3: a band of green is a tape
-        # when it sits across a tube.
-        quality = float(
-            (2.0 * soft(rect_fill, params.min_rectangularity, 0.95) + 2.0 * soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 6.0 * tube) / 10.0
-        )
-        gates.append(quality >= params.min_quality)
-        cand = {
-            **base,
-            "passes": all(gates),
-            "partial": float(np.mean(gates)),
-            "quality": quality,
-            "tube_evidence": tube,
-            "tape_position": "middle" if two_sided >= one_sided else "end",
-            "lab": [tape["L"], tape["a"], tape["b"]],
-            "chroma": chroma,
-            "elongation": float(max(diameter, tape_width) / min(diameter, tape_width)),
-            "flank_contrast_L": float(contrast),
-            "flank_difference": flank_diff if np.isfinite(flank_diff) else None,
-            "flank_chroma_iqr": float(flank["ab_iqr"]),
-            "tube_edge_difference": float(flank["edge"]),
-            "tube_extent_diameters": float(sum(r for _, r, _ in sides)),
-            "tube_lab": [flank["L"], flank["a"], flank["b"]],
-            "tube_axis_deg": float(np.degrees(np.arctan2(tube_axis[1], tube_axis[0])) % 180.0),
-        }
-        key = (cand["passes"], cand["quality"] if cand["passes"] else cand["partial"])
-        if best is None or key > (best["passes"], best["quality"] if best["passes"] else best["partial"]):
-            best = cand
-    return best if best is not None else {**base, "partial": 0.0}
+        # Row sums of each flank's profile, to average the paint between any two rows.
+        cum = np.concatenate([np.zeros((2, 1, 3)), profiles.cumsum(axis=1)], axis=1).tolist()
+        step_list, near_list, g = steps.tolist(), nearness.tolist(), grid.tolist()
+        ax = axis if n == 0 else across
+        side_axis = np.array([-ax[1], ax[0]])
+        for mode, pairs in enumerate(picks):
+            for s in (0, 1):
+                if not good[s]:
+                    continue
+                i1, i2 = pairs[s]
+                v1, v2 = g[i1], g[i2]
+                lo = next(i for i in range(size) if g[i] > v1 + 0.15 * (v2 - v1)) if v2 > v1 else size
+                hi = next((i for i in range(size - 1, -1, -1) if g[i] < v2 - 0.15 * (v2 - v1)), -1) + 1
+                if v2 - v1 < max(0.6 * e, params.min_diameter) or hi <= lo:
+                    continue
+                paint = [(cum[s][hi][c] - cum[s][lo][c]) / (hi - lo) for c in range(3)]
+                darker = band_light - paint[0]
+                duller = band_chroma - math.hypot(paint[1], paint[2])
+                edge = min(step_list[s][i1], step_list[s][i2])
+                if darker < 0.0 or duller < 0.5 * params.min_relative_chroma or edge < 0.25 * params.min_tube_edge:
+                    continue
+                rank = (_soft(edge, 0.0, params.min_tube_edge) + _soft(duller, 0.0, 2.0 * params.min_relative_chroma) + _soft(darker, 0.0, 4.0 * params.min_flank_contrast)) * _soft(v2 - v1, 0.5 * params.min_diameter, 2.0 * params.min_diameter)
+                rank *= 0.9 if mode == 0 else ((near_list[i1] * near_list[i2]) ** 0.25 if mode == 1 else 1.0)
+                key = (n, i1, i2)
+                if key not in found or rank > found[key]["probe"]:
+                    found[key] = {"probe": rank, "geometry": (centre + side_axis * (v1 + v2) / 2.0, ax, float(t), float(v2 - v1))}
+    out, per_axis = [], [0, 0]
+    for key, f in sorted(found.items(), key=lambda kv: -kv[1]["probe"]):
+        if per_axis[key[0]] < 3:
+            per_axis[key[0]] += 1
+            out.append(f)
+    return out
+
+
+def _analyse(frame: _Frame, hyp: dict) -> dict | None:
+    """Resample the band's surroundings (tube axis, band width ``t``, tube centre line and
+    diameter ``d`` from :func:`_probe`) and test them; a diameter spans 16 rows. Both
+    flanks are measured at once (the rows of the ``(2, nu)`` column weights below)."""
+    params = frame.params
+    centre, axis, t, d = hyp["geometry"]
+    rho = max(1.0, d / 16.0)
+    gap = 1.5 + 0.05 * t  # JPEG's chroma blur at the band's edges
+    flank_len = max(3.0, 0.6 * min(d, 3.0 * t), rho)
+    P, tape_px, valid, u, _ = _sample(frame, centre, axis, t / 2.0 + gap + params.tube_reach * d, d / 2.0 + max(0.3 * d, 2.0 * rho), rho)
+    nv, nu = P.shape[:2]
+    mid_v, mid_u = (nv - 1) // 2, (nu - 1) // 2
+    half_r = int(0.35 * d / rho)  # the tube's interior, clear of its edges
+    half_t = int(max(t / 2.0 - max(1.0, 0.15 * t), 0.25 * t) / rho)
+    rows, cols = slice(mid_v - half_r, mid_v + half_r + 1), slice(mid_u - half_t, mid_u + half_t + 1)
+    inner = P[rows]
+    block = inner[:, cols]
+    sel = tape_px[rows, cols]
+    count = sel.sum(axis=1)
+    n = int(count.sum())
+    if n < 4:
+        return None
+    # The tape's colour, overall and row by row (its shading follows the cylinder's).
+    picked = block * sel[..., None]
+    row_sum = picked.sum(axis=1)
+    tape_lab = row_sum.sum(axis=0) / n
+    chroma, hue = _green(frame, tape_lab)
+    ab_spread = math.sqrt(max(float((picked[..., 1:] ** 2).sum()) / n - float(tape_lab[1]) ** 2 - float(tape_lab[2]) ** 2, 0.0))
+    has_tape = count > 0
+    row_tape = np.where(has_tape[:, None], row_sum / np.maximum(count, 1)[:, None], tape_lab)
+    # How much of the tube's diameter the band covers: rows of the tape's columns that are
+    # mostly in the mask, or of the tape's chromaticity (its shaded side).
+    row_all = block.mean(axis=1)
+    off = row_all[:, 1:] / (np.maximum(row_all[:, :1], 0.0) + 16.0) - tape_lab[1:] / (max(float(tape_lab[0]), 0.0) + 16.0)
+    coverage = float(((count >= 0.5 * block.shape[1]) | ((off * off).sum(axis=1) <= 0.15**2)).mean())
+
+    # Per column of the tube's interior: colour, a*/b* second moments, tape-like fraction,
+    # and how much lighter and more chromatic the tape is at the same rows.
+    col_mean = inner.mean(axis=0)
+    col_ab2 = (inner[..., 1:] ** 2).mean(axis=0)
+    diff = inner - row_tape[:, None, :]
+    col_like = ((diff * diff).sum(axis=2) <= 100.0).mean(axis=0)
+    col_valid = valid[rows].mean(axis=0)
+    lit = inner[has_tape]
+    tape_rows = row_tape[has_tape]
+    col_chroma_gap = np.hypot(tape_rows[:, 1], tape_rows[:, 2]).mean() - np.hypot(lit[..., 1], lit[..., 2]).mean(axis=0)
+    col_light_gap = tape_rows[:, 0].mean() - lit[..., 0].mean(axis=0)
+
+    # The two flanks: distance beyond the band's edge on each side; the near flank's columns.
+    along = np.stack([-u, u]) - (t / 2.0 + gap)
+    near = (along >= 0.0) & (along <= flank_len)
+    n_near = near.sum(axis=1)
+    inside = (near @ col_valid) >= 0.5 * n_near
+    if not inside.any():
+        return None
+    weight = near / np.maximum(n_near, 1)[:, None]
+    mean = weight @ col_mean
+    var_ab = weight @ col_ab2 - mean[:, 1:] ** 2
+    # Each flank's profile across the axis: the tube's two silhouette edges near +-d/2.
+    k = max(1, int(round(0.06 * d / rho)))
+    profiles = (P.transpose(0, 2, 1).reshape(nv * 3, nu) @ weight.T).reshape(nv, 3, 2).transpose(2, 0, 1)
+    steps = np.zeros((2, nv))
+    dp = profiles[:, 2 * k :] - profiles[:, : -2 * k]
+    steps[:, k : nv - k] = np.sqrt((dp * dp).sum(axis=2))
+    reach_rows = int(1.5 * k + 1)
+    e_top, e_bot = mid_v - int(round(d / 2.0 / rho)), mid_v + int(round(d / 2.0 / rho))
+    t0, b0 = max(e_top - reach_rows, 0), max(e_bot - reach_rows, 0)
+    i_top = t0 + steps[:, t0 : e_top + reach_rows + 1].argmax(axis=1)
+    i_bot = b0 + steps[:, b0 : e_bot + reach_rows + 1].argmax(axis=1)
+    edge = np.minimum(steps[[0, 1], i_top], steps[[0, 1], i_bot])
+    # Paint is smooth along the tube (its shading runs across it); foliage is not.
+    reach = (along >= 0.0) & (along <= max(d, flank_len)) & (col_valid > 0.5)
+    spread_w = reach / np.maximum(reach.sum(axis=1), 1)[:, None]
+    light = inner[..., 0]
+    m1 = light @ spread_w.T
+    texture = np.median(np.sqrt(np.maximum((light * light) @ spread_w.T - m1 * m1, 0.0)), axis=0)
+    # Tape and paint on one cylinder share its shading: their lightness ratio (cube-root
+    # reflectance ratio) is the same in every row of a Lambertian tube.
+    ratio = (tape_rows[:, :1] + 16.0) / (lit[..., 0] @ weight.T + 16.0)
+    ratio_cv = ratio.std(axis=0) / np.maximum(ratio.mean(axis=0), 1e-6) if len(ratio) >= 3 else np.zeros(2)
+    runs = _tube_runs(P, along, flank_len, d, rho, k, i_top, i_bot, mean, col_mean, col_ab2, col_like, col_valid, params)
+
+    columns = zip(
+        mean.tolist(),
+        (1.35 * np.sqrt(np.maximum(var_ab.max(axis=1), 0.0))).tolist(),
+        (weight @ col_like).tolist(),
+        edge.tolist(),
+        (weight @ col_light_gap).tolist(),
+        (weight @ col_chroma_gap).tolist(),
+        texture.tolist(),
+        ratio_cv.tolist(),
+        runs,
+        inside.tolist(),
+        (0, 1),
+    )
+    sides = []
+    for lab, iqr, fraction, step, contrast, relative, tex, shading, run, ok, s in columns:
+        if ok:
+            flank = {"lab": lab, "ab_iqr": iqr, "tape_fraction": fraction, "edge": step, "contrast": contrast, "relative_chroma": relative, "texture": tex, "ratio_cv": shading, "run": run, "side": s}
+            flank["evidence"] = _side_evidence(flank, params)
+            sides.append(flank)
+
+    # The tape sits on the tube: either in its middle (both flanks are the same tube) or
+    # at one end (one flank is an end cap or the background). Take the better reading.
+    one_sided = params.end_weight * max(s["evidence"] for s in sides)
+    two_sided = 0.0
+    flank_diff = None
+    if len(sides) == 2:
+        f1, f2 = sides
+        flank_diff = math.dist(f1["lab"], f2["lab"])
+        two_sided = (min(f1["evidence"], f2["evidence"]) + 1.0 - _soft(flank_diff, 5.0, params.max_flank_difference) + _soft(f1["run"] + f2["run"], 1.2, params.min_tube_extent)) / 3.0
+        two_sided = two_sided * 0.5 + 0.25 * (f1["evidence"] + f2["evidence"])
+    tube = max(two_sided, one_sided)
+    main = max(sides, key=lambda s: s["evidence"])
+    gates = (
+        chroma >= params.min_chroma,
+        main["contrast"] >= params.min_flank_contrast,
+        main["relative_chroma"] >= params.min_relative_chroma,
+        main["tape_fraction"] <= params.max_flank_tape_fraction,
+        ab_spread <= 0.45 * max(chroma, 1e-6),
+        main["edge"] >= 0.35 * params.min_tube_edge,
+        main["ab_iqr"] <= params.max_flank_chroma_iqr,
+    )
+    # Shape and colour weigh 2, the tube around the band 6: a band of green is a tape
+    # when it sits across a tube.
+    shape = (_soft(hyp["rectangularity"], params.min_rectangularity, 0.95) + _soft(hyp["solidity"], params.min_solidity, 0.9) + _soft(coverage, 0.4, 0.8)) / 3.0
+    lo, hi = params.hue_range
+    hue_fit = min(_soft(hue, lo, lo + 10.0), 1.0 - _soft(hue, hi - 5.0, hi))
+    colour = (_soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - _soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
+    quality = (2.0 * shape + 2.0 * colour + 6.0 * tube) / 10.0
+    gates += (quality >= params.min_quality + (params.uncorrected_margin if frame.uncorrected else 0.0),)
+    return {
+        **hyp,
+        "passes": all(gates),
+        "partial": sum(gates) / len(gates),
+        "quality": quality,
+        "tube_evidence": tube,
+        "tape_position": "middle" if two_sided >= one_sided else "end",
+        "lab": tape_lab.tolist(),
+        "chroma": chroma,
+        "hue_deg": hue,
+        "illuminant": frame.illuminant,
+        "coverage": coverage,
+        "ab_spread": ab_spread,
+        "elongation": max(d, t) / min(d, t),
+        "diameter_px": d,
+        "flank_contrast_L": main["contrast"],
+        "relative_chroma": main["relative_chroma"],
+        "flank_difference": flank_diff,
+        "flank_chroma_iqr": main["ab_iqr"],
+        "flank_tape_fraction": main["tape_fraction"],
+        "flank_texture": main["texture"],
+        "shading_ratio_cv": main["ratio_cv"],
+        "tube_edge_difference": main["edge"],
+        "tube_extent_diameters": sum(s["run"] for s in sides),
+        "tube_lab": list(main["lab"]),
+        "tube_axis_deg": math.degrees(math.atan2(axis[1], axis[0])) % 180.0,
+        "gates": "".join("1" if g else "0" for g in gates),
+        "flank_pixels": inner[:, near[main["side"]]],
+        "tape_pixels": block[sel],
+    }
+
+
+def _finish(cand: dict) -> None:
+    """Median colours of the reported tape and tube (robust to a stencil or a glint);
+    the tests used means."""
+    cand["lab"] = np.median(cand["tape_pixels"], axis=0).tolist()
+    cand["tube_lab"] = np.median(cand["flank_pixels"].reshape(-1, 3), axis=0).tolist()
+
+
+def _tube_runs(P, along, step, d, rho, k, tops, bottoms, refs, col_mean, col_ab2, col_like, col_valid, params) -> list[float]:
+    """Length (in diameters) over which the tube continues on each side of the tape.
+
+    Walks outwards in flank-sized steps beyond the near flank (colour ``refs[side]``,
+    edges at rows ``tops[side]``, ``bottoms[side]``) while each step keeps the flank's
+    colour and chroma uniformity, is not tape-coloured, and shows the tube's two edges,
+    followed from step to step (the band's rectangle gives the axis to a few degrees
+    only); one odd step (a stencil, a strap) is allowed, two end the tube.
+    """
+    nv, nu = P.shape[:2]
+    limit = int(params.tube_reach * d / step)
+    index = np.floor(along / step).astype(np.int64)  # (2, nu): step number of each column
+    n_steps = [int(min(max(index[s].max(), 0), limit)) for s in (0, 1)]
+    total = n_steps[0] + n_steps[1]
+    if total == 0:
+        return [step / d, step / d]
+    # One averaging row per (side, step).
+    share = np.zeros((total, nu))
+    offset = (0, n_steps[0])
+    for s in (0, 1):
+        use = (index[s] >= 1) & (index[s] <= n_steps[s])
+        share[offset[s] + index[s][use] - 1, np.flatnonzero(use)] = 1.0
+    count = share.sum(axis=1)
+    share /= np.maximum(count, 1.0)[:, None]
+    mean = share @ col_mean
+    spread = 1.35 * np.sqrt(np.maximum(share @ col_ab2 - mean[:, 1:] ** 2, 0.0)).max(axis=1)
+    off = mean - np.repeat(np.asarray(refs), n_steps, axis=0)
+    ok = ((np.sqrt((off * off).sum(axis=1)) <= params.max_flank_difference) & (spread <= params.max_flank_chroma_iqr) & (share @ col_like <= params.max_flank_tape_fraction)).tolist()
+    inside = ((count > 0) & (share @ col_valid >= 0.5)).tolist()
+    # Each step's profile across the axis, and its steps row by row.
+    profiles = (share @ P.transpose(1, 0, 2).reshape(nu, nv * 3)).reshape(total, nv, 3)
+    edges = np.zeros((total, nv))
+    dp = profiles[:, 2 * k :] - profiles[:, : -2 * k]
+    edges[:, k : nv - k] = np.sqrt((dp * dp).sum(axis=2))
+    edges = edges.tolist()
+    drift = 1 + int(round(step * 0.14 / rho))  # the edge may move by tan(8 deg) per step
+    least = params.min_tube_edge / 2.0
+    out = []
+    for s in (0, 1):
+        top, bottom = int(tops[s]), int(bottoms[s])
+        width = bottom - top
+        length, misses = step, 0
+        for n in range(offset[s], offset[s] + n_steps[s]):
+            if not inside[n]:
+                break
+            row = edges[n]
+            t_lo, b_lo = max(top - drift, 0), max(bottom - drift, 0)
+            t_win, b_win = row[t_lo : top + drift + 1], row[b_lo : bottom + drift + 1]
+            t_new, b_new = t_lo + t_win.index(max(t_win)), b_lo + b_win.index(max(b_win))
+            edged = min(row[t_new], row[b_new]) >= least and abs((b_new - t_new) - width) <= max(2, 0.25 * width)
+            if ok[n] and edged:
+                top, bottom = t_new, b_new
+                length += step * (1 + misses)
+                misses = 0
+            else:
+                misses += 1
+                if misses > 1:
+                    break
+        out.append(length / d)
+    return out
+
+
+def _side_evidence(flank: dict, params: GreenSealTapeParams) -> float:
+    """0..1: how much one flank looks like a tube running away from the tape."""
+    tests = (
+        _soft(flank["contrast"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
+        _soft(flank["relative_chroma"], params.min_relative_chroma, params.min_relative_chroma + 20.0),
+        1.0 - _soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
+        1.0 - _soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
+        _soft(flank["edge"], 0.0, params.min_tube_edge),
+        _soft(flank["run"], 0.6, params.min_tube_extent),
+        1.0 - _soft(flank["texture"], 3.0, 10.0),
+        1.0 - _soft(flank["ratio_cv"], 0.08, 0.25),
+    )
+    return sum(tests) / len(tests)
