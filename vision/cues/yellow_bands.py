@@ -356,10 +356,10 @@ class _Pixels:
         fraction = np.ones(len(centres))
         for n, ((cx, cy), r) in enumerate(zip(np.rint(centres).astype(int), radius)):
             win = (slice(max(cy - r, 0), min(cy + r + 1, h)), slice(max(cx - r, 0), min(cx + r + 1, w)))
-            patch = lab[win]
-            if patch.size:
+            patch, marked = lab[win], yellow[win]
+            if marked.size:
                 means[n] = patch.reshape(-1, 3).mean(axis=0)
-                fraction[n] = np.count_nonzero(yellow[win]) / yellow[win].size
+                fraction[n] = np.count_nonzero(marked) / marked.size
         return lab_u8_to_float(means), fraction
 
     def gap_contrast(self, chains: _Chains) -> np.ndarray:
