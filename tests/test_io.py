@@ -100,3 +100,21 @@ def test_write_read_roundtrip(tmp_path):
 def test_decode_rejects_bad_limit():
     with pytest.raises(ValueError, match="max_pixels"):
         decode_image(b"x", max_pixels=0)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+@pytest.mark.parametrize("trailer", [b"", b"\0\0", b"appended bytes"])
+def test_jpeg_pixels_match_pillow(tmp_path, mode, trailer):
+    """Every JPEG loads to Pillow's own pixels, whichever decoder ran (trailing bytes included)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(gradient_image(128, 96)).convert(mode).save(buf, format="JPEG", quality=70)
+    data = buf.getvalue() + trailer
+    expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
+    loaded = decode_image(data)
+    assert loaded.rgb.shape == (96, 128, 3)
+    np.testing.assert_array_equal(loaded.rgb, expected)
+    assert ("grayscale expanded to RGB" in loaded.notes) == (mode == "L")

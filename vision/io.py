@@ -147,14 +147,37 @@ def decode_image(data: bytes, *, name: str = "<bytes>", max_pixels: int = DEFAUL
             # Pillow warns on odd-but-legal metadata (e.g. corrupt EXIF); we report via notes.
             warnings.simplefilter("ignore")
             orientation = pil.getexif().get(0x0112, 1)
-            pil.load()
+            rgb = _decode_plain_jpeg(data, pil, orientation, notes)
+            if rgb is None:
+                pil.load()
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise ImageLoadError(f"{name}: image data is damaged or truncated ({exc})") from None
-    if orientation not in (1, None):
-        pil = ImageOps.exif_transpose(pil)
-        notes.append(f"exif orientation {orientation} applied")
-    rgb = _pil_to_rgb(pil, notes)
+    if rgb is None:
+        if orientation not in (1, None):
+            pil = ImageOps.exif_transpose(pil)
+            notes.append(f"exif orientation {orientation} applied")
+        rgb = _pil_to_rgb(pil, notes)
     return LoadedImage(rgb=rgb, path=name, sha256=digest, source_mode=source_mode, notes=tuple(notes))
+
+
+def _decode_plain_jpeg(data: bytes, pil: Image.Image, orientation: int | None, notes: list[str]) -> np.ndarray | None:
+    """Decode a complete, upright RGB or grayscale JPEG with OpenCV; None for anything else.
+
+    Pillow holds RGB at four bytes a pixel, and copying that out into numpy costs as much as
+    the decode itself, while OpenCV's libjpeg-turbo decodes straight into an RGB array: the
+    commonest input loads about twice as fast. Anything else (CMYK, EXIF-rotated, or without
+    an end-of-image marker, so possibly truncated) is left to Pillow, which names the damage.
+    """
+    if pil.format != "JPEG" or pil.mode not in ("RGB", "L") or orientation not in (1, None):
+        return None
+    if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+        return None
+    rgb = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    if rgb is None or rgb.shape[:2] != (pil.height, pil.width):
+        return None
+    if pil.mode == "L":
+        notes.append("grayscale expanded to RGB")
+    return rgb
 
 
 def _pil_to_rgb(pil: Image.Image, notes: list[str]) -> np.ndarray:

@@ -60,10 +60,19 @@ class OverlayAnnotator:
         rgb = as_rgb_uint8(image)
         h, w = rgb.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
-        canvas_w = max(int(round(w * scale)), 480)
-        photo = cv2.resize(rgb, (int(round(w * scale)), int(round(h * scale))), interpolation=cv2.INTER_AREA) if scale < 1 else rgb.copy()
-        photo = np.ascontiguousarray(photo)
+        pw, ph = int(round(w * scale)), int(round(h * scale))
+        canvas_w = max(pw, 480)
         unit = max(canvas_w / 1000.0, 0.5)
+        banner = self._banner(canvas_w, identification, unit)
+        legend = self._legend(canvas_w, results, identification, unit)
+        # One allocation for the whole image; the photo is drawn on in place (its rows of the
+        # canvas are contiguous), so it is copied once rather than three times.
+        canvas = np.empty((banner.shape[0] + ph + legend.shape[0], canvas_w, 3), np.uint8)
+        canvas[: banner.shape[0]] = banner
+        canvas[banner.shape[0] + ph :] = legend
+        photo = canvas[banner.shape[0] : banner.shape[0] + ph]
+        photo[:, pw:] = 32
+        photo[:, :pw] = cv2.resize(rgb, (pw, ph), interpolation=cv2.INTER_AREA) if scale < 1 else rgb
         # Later cues first, so the first (most specific) cues' boxes end up on top.
         for name, result in reversed(list(results.items())):
             colour = CUE_COLOURS.get(name, _FALLBACK)
@@ -81,12 +90,7 @@ class OverlayAnnotator:
                     _dashed_rectangle(photo, p0, p1, colour, thick)
                 if region.label:  # unlabelled regions belong to a labelled group (bands of one leg)
                     _tag(photo, f"{region.label} {region.score:.2f}", (p0[0], max(p0[1] - 2, 0)), colour, 0.45 * unit)
-        banner = self._banner(canvas_w, identification, unit)
-        legend = self._legend(canvas_w, results, identification, unit)
-        if photo.shape[1] < canvas_w:
-            pad = np.full((photo.shape[0], canvas_w - photo.shape[1], 3), 32, np.uint8)
-            photo = np.hstack([photo, pad])
-        return np.vstack([banner, photo, legend])
+        return canvas
 
     def _banner(self, width: int, ident: Identification, unit: float) -> np.ndarray:
         height = int(48 * unit)
