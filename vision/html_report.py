@@ -36,6 +36,7 @@ from markupsafe import Markup
 from PIL import Image
 
 from . import __version__
+from .overlay import THUMB_DIR, THUMB_SIDE, thumbnail_name
 from .report import read_results
 
 __all__ = [
@@ -50,10 +51,6 @@ __all__ = [
 
 #: File name of the report inside the scan folder.
 REPORT_NAME = "report.html"
-#: Folder (inside the scan folder) of the gallery thumbnails.
-THUMB_DIR = "thumbs"
-#: Long side of a gallery thumbnail, in pixels.
-THUMB_SIDE = 320
 #: Keys of :func:`photo_entry` that only the photo page needs (parsed when it is opened).
 DETAIL_KEYS = ("verbal", "cues", "provenance")
 #: Frames listed per video clip in the summary.
@@ -158,7 +155,7 @@ def photo_entry(record: Mapping[str, Any], index: int, out_dir: Path, *, thumbna
         overlay_path = out_dir / overlay
         if overlay_path.is_file():
             overlay_url = _url(overlay)
-            thumb_rel = f"{THUMB_DIR}/{Path(overlay).name}"
+            thumb_rel = thumbnail_name(overlay)
             if thumbnails and write_thumbnail(overlay_path, out_dir / thumb_rel):
                 thumb_url = _url(thumb_rel)
     evidence = {e.get("cue"): e.get("log_lr") for e in ident.get("evidence", [])}

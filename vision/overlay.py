@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping
 
 import cv2
@@ -19,7 +20,7 @@ from .cues import CueResult
 from .evidence import Identification
 from .io import as_rgb_uint8
 
-__all__ = ["CUE_COLOURS", "OverlayAnnotator"]
+__all__ = ["CUE_COLOURS", "THUMB_DIR", "THUMB_SIDE", "OverlayAnnotator", "thumbnail", "thumbnail_name"]
 
 #: RGB colour of each cue's boxes; chosen to stand out from the cues' own colours.
 CUE_COLOURS: dict[str, tuple[int, int, int]] = {
@@ -29,6 +30,10 @@ CUE_COLOURS: dict[str, tuple[int, int, int]] = {
     "serial_4_letter": (255, 255, 255),
 }
 _FALLBACK = (255, 64, 64)
+#: Folder (inside the scan folder) of the report gallery's thumbnails of the overlays.
+THUMB_DIR = "thumbs"
+#: Long side of a gallery thumbnail, in pixels.
+THUMB_SIDE = 320
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
 
 
@@ -156,3 +161,22 @@ def _dashed_rectangle(img: np.ndarray, p0, p1, colour, thick: int, dash: int = 6
             q0 = (int(a[0] + (b[0] - a[0]) * t0), int(a[1] + (b[1] - a[1]) * t0))
             q1 = (int(a[0] + (b[0] - a[0]) * t1), int(a[1] + (b[1] - a[1]) * t1))
             cv2.line(img, q0, q1, colour, thick, cv2.LINE_AA)
+
+
+def thumbnail_name(overlay: str) -> str:
+    """Where the thumbnail of the overlay at ``overlay`` (relative to the scan folder) goes."""
+    return f"{THUMB_DIR}/{Path(overlay).name}"
+
+
+def thumbnail(image: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
+    """``image`` reduced (never enlarged) to a long side of ``side`` pixels, for the report gallery.
+
+    A scan makes it from the overlay still in memory, which costs far less than decoding the
+    written overlay again when the report is built.
+    """
+    rgb = as_rgb_uint8(image)
+    h, w = rgb.shape[:2]
+    scale = min(1.0, side / max(h, w))
+    if scale == 1.0:
+        return rgb
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)

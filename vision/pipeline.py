@@ -19,7 +19,7 @@ from .dedupe import phash
 from .evidence import Identification, Profile, combine, load_profile
 from .io import DEFAULT_MAX_PIXELS, ImageLoadError, LoadedImage, as_rgb_uint8, load_image, write_image
 from .normalise import NormaliseParams, Scene
-from .overlay import OverlayAnnotator
+from .overlay import OverlayAnnotator, thumbnail, thumbnail_name
 
 __all__ = ["SCHEMA_VERSION", "Analysis", "analyse", "error_record", "overlay_name", "scan_file"]
 
@@ -170,7 +170,7 @@ def scan_file(
     A file that cannot be read becomes ``{"status": "error", "error": ...}`` naming the file
     and the reason. A readable one carries its 64-bit perceptual hash (``phash``, see
     :func:`vision.dedupe.phash`) for near-duplicate grouping. With ``out_dir`` and an ``annotator``, the overlay is written under
-    ``out_dir/overlays/``.
+    ``out_dir/overlays/`` and its thumbnail for the report gallery under ``out_dir/thumbs/``.
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -202,7 +202,11 @@ def scan_file(
         rel = overlay_name(path, loaded.sha256)
         target = Path(out_dir) / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        write_image(target, annotator.annotate(loaded.rgb, analysis.cues, analysis.identification), quality=88)
+        annotated = annotator.annotate(loaded.rgb, analysis.cues, analysis.identification)
+        write_image(target, annotated, quality=88)
+        thumb = Path(out_dir) / thumbnail_name(rel)  # written after the overlay, so the report sees it as up to date
+        thumb.parent.mkdir(parents=True, exist_ok=True)
+        write_image(thumb, thumbnail(annotated), quality=80)
         record["overlay"] = rel
         timings["overlay"] = time.perf_counter() - t
     record["timings"] = {k: round(v, 6) for k, v in timings.items()}
