@@ -150,7 +150,7 @@ def test_manifest_records_the_run(photos, tmp_path):
     assert latest["parameters"]["resume"] is True and latest["parameters"]["jobs"] == 1
     assert first["profile"]["name"] == "toofan" and len(first["profile"]["sha256"]) == 64
     assert first["tool_version"] and first["python"]["version"]
-    for lib in ("numpy", "scikit-image", "pillow", "pytesseract"):
+    for lib in ("numpy", "scikit-image", "pillow", "tesserocr", "tesseract"):
         assert first["libraries"][lib], lib
     assert first["libraries"]["opencv-python-headless"] or first["libraries"]["opencv-python"]
     assert first["started"] <= first["finished"] <= latest["started"]

@@ -26,7 +26,7 @@ MANIFEST_NAME = "manifest.json"
 #: Folder (inside the scan folder) holding one manifest per run.
 RUNS_DIR = "runs"
 #: Distributions whose versions are recorded (absent ones are recorded as null).
-LIBRARIES = ("numpy", "opencv-python-headless", "opencv-python", "scikit-image", "pillow", "pytesseract", "dask", "distributed")
+LIBRARIES = ("numpy", "opencv-python-headless", "opencv-python", "scikit-image", "pillow", "tesserocr", "dask", "distributed")
 
 
 def utc_now() -> str:
@@ -48,13 +48,11 @@ def library_versions() -> dict[str, str | None]:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    try:
-        import pytesseract
+    from .ocr import tesseract_version  # the library the serial cue runs in-process
 
-        versions["tesseract"] = str(pytesseract.get_tesseract_version())
-    except (ImportError, OSError, RuntimeError) as exc:  # recorded, not hidden: no OCR engine here
-        versions["tesseract"] = None
-        versions["tesseract_error"] = f"{type(exc).__name__}: {exc}"
+    versions["tesseract"] = tesseract_version()
+    if versions["tesseract"] is None:  # recorded, not hidden: no OCR engine here
+        versions["tesseract_error"] = "tesseract not installed (no tesserocr engine or no eng.traineddata model)"
     return versions
 
 
