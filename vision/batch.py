@@ -70,10 +70,7 @@ def _init_worker(profile_source: str | Profile, settings: dict[str, Any]) -> Non
     global _WORKER_PROFILE, _WORKER_SETTINGS
     import cv2
 
-    cv2.setNumThreads(1)
-    # One core per worker: Tesseract (an OpenMP build) would otherwise start a thread per core
-    # in every worker and the workers would fight over the cores.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    cv2.setNumThreads(1)  # one core per worker, so that workers do not fight over the cores
     _WORKER_PROFILE = profile_source if isinstance(profile_source, Profile) else load_profile(profile_source)
     _WORKER_SETTINGS = settings
 
@@ -270,6 +267,10 @@ def _records(
                 yield copy(item) if isinstance(item, _Duplicate) else _process(item)
         return
     ctx = multiprocessing.get_context("spawn")
+    # A Tesseract built with OpenMP reads its thread limit when the library loads, which in a
+    # spawned worker is before any initializer runs: so the limit goes into the workers'
+    # inherited environment. (The tesserocr wheels' own Tesseract has no OpenMP.)
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(profile, settings)) as pool:
         yield from _in_order(items, copy, lambda item: pool.submit(_process_clip if isinstance(item, _Clip) else _process, item), 4 * jobs)
 
