@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -130,3 +131,43 @@ def test_bad_parameters_fail_loudly(overrides, error):
 def test_params_are_frozen():
     with pytest.raises(AttributeError):
         GreenSealTapeParams().min_chroma = 10.0  # type: ignore[misc]
+
+
+def _frame(image):
+    from vision.cues.green_seal_tape import _Frame, _tape_values
+
+    scene = Scene(image)
+    params = GreenSealTapeParams()
+    return _Frame(scene, _tape_values(scene, (0, 0), params), False, params, [params.max_context_budget])
+
+
+@pytest.mark.parametrize(
+    "other_rgb, expected_parts",
+    [
+        ((150, 150, 60), 1),  # tape beside an olive leaf: only the tape-green part comes back
+        ((60, 190, 80), 0),  # one colour: nothing to split
+    ],
+)
+def test_split_by_colour_returns_the_tape_green_part(other_rgb, expected_parts):
+    from vision.cues.green_seal_tape import _split_by_colour
+
+    img = np.full((120, 160, 3), 128, np.uint8)
+    img[40:80, 40:70] = (60, 190, 80)
+    img[40:80, 70:120] = other_rgb
+    comp = np.zeros((40, 80), np.uint8)
+    comp[:, :] = 1
+    parts = _split_by_colour(_frame(img), comp, 40, 40)
+    assert len(parts) == expected_parts
+    if parts:
+        mask, x, y = parts[0]
+        assert (x, y) == (40, 40) and abs(mask.shape[1] - 30) <= 2 and mask.shape[0] == 40
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_smooth_colour_patches_beside_a_tube_are_not_tape(seed):
+    """Soft-edged patches of a smooth colour field (the benchmark's backgrounds) around a dark
+    green tube: no band with straight edges, so no tape."""
+    rng = np.random.default_rng(seed)
+    img = cv2.resize((rng.random((6, 8, 3)) * 180 + 30).astype(np.uint8), (640, 480), interpolation=cv2.INTER_CUBIC)
+    img[200:260, 75:550] = (40, 70, 45)
+    assert not run_cue("green_seal_tape", Scene(img)).present

@@ -8,8 +8,9 @@ Physics and geometry, not colour memorisation:
    ``C* / (L* + 16)`` and the hue are the same on a tape's lit and shaded sides. The
    illuminant correction is an estimate (a scene full of foliage pulls it towards
    magenta-blue, and a tape then looks teal or grey), so a photo with no tape under the
-   corrected illuminant is searched again under the uncorrected one, and a band found only
-   so needs a little more evidence.
+   corrected illuminant is searched again under the uncorrected one, where that re-reading
+   changes the mask or the colour was all a band lacked; a band found only so needs a
+   little more evidence and, unless merged with a lit tube, must be found whole.
 2. *Shape*: a tape is a band with straight edges: its convex hull fills its minimum-area
    rectangle (leaves are ellipses, ~0.785), and its colour is uniform. A band merged with
    a leaf or a lit tube is split from it at a narrow neck, along its colour edges, or into
@@ -66,13 +67,15 @@ class GreenSealTapeParams:
     min_illuminant_shift : int
         When no tape is found under the corrected illuminant and undoing the correction
         moves a mid green's ``a*`` or ``b*`` by at least this much, the photo is searched
-        again under the uncorrected illuminant.
+        again under the uncorrected illuminant: the components that reading changes (see
+        :func:`_search`), and those where bands failed on their colour alone.
     min_area : int
         Smallest band, working pixels.
     max_area_fraction : float
         Largest band as a fraction of the working image (tarps and signs are bigger); a
-        component up to five times larger is only tried split (a tape merged with a lit
-        tube of another green).
+        component up to five times larger is only tried split, and only when shaped like
+        a tube (a tape merged with a lit tube of another green: at least twice as long as
+        wide, filling three quarters of its minimum-area rectangle).
     max_candidates : int
         Largest components given the shape test.
     max_context_tests, max_context_budget : int
@@ -90,9 +93,10 @@ class GreenSealTapeParams:
         Weight of the tube evidence when only one side of the band shows a tube (a tape at
         the tube's end) relative to a tape with the tube on both sides.
     min_split_area : int
-        When a search finds no tape, its largest components of at least this many pixels
-        that gave none are split at their narrow necks, along their colour edges and into
-        their two colours, and the parts tried again.
+        When the search under the corrected illuminant finds no tape, its three largest
+        components of at least this many pixels that gave none are split at their narrow
+        necks, along their colour edges and into their two colours, and the parts tried
+        again.
     min_flank_contrast : float
         How much lighter (``L*``) the tape must be than the tube beside it, row by row.
     min_relative_chroma : float
@@ -152,7 +156,7 @@ class GreenSealTapeParams:
     min_tube_extent: float = 2.0
     tube_reach: float = 3.0
     min_quality: float = 0.72
-    uncorrected_margin: float = 0.03
+    uncorrected_margin: float = 0.05
     max_flank_tape_fraction: float = 0.2
     min_tube_edge: float = 20.0
     min_side: int = 48
@@ -200,22 +204,27 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         return CueResult.not_assessable(NAME, reason)
     h, w = scene.shape
     shift = _uncorrected_shift(scene.gains)
-    if max(abs(shift[0]), abs(shift[1])) < params.min_illuminant_shift:
-        shift = (0, 0)
+    illuminants = [(0, 0)]
+    if max(abs(shift[0]), abs(shift[1])) >= params.min_illuminant_shift:
+        illuminants.append(shift)
     candidates: list[dict] = []
     rejected: list[dict] = []
     measurements: dict = {}
     seen: set = set()  # components already tested (the same pixels under either illuminant)
     budget = [params.max_context_budget]  # context tests left for this photo
-    for n, values in enumerate(_tape_values(scene, shift, params)):
+    focus = None
+    for n, moved in enumerate(illuminants):
         if any(c["passes"] for c in candidates) or budget[0] <= 0:
             break
-        frame = _Frame(scene, values, n == 1, params, budget)
-        found, lost, components = _search(frame, seen)
+        frame = _Frame(scene, _tape_values(scene, moved, params), n == 1, params, budget)
+        found, lost, components = _search(frame, seen, focus)
         candidates += found
         rejected += lost
         measurements.setdefault("candidates", components)
         measurements.setdefault("mask_fraction", float(np.count_nonzero(frame.mask)) / (h * w))
+        # Re-reading the colours can only change the verdict where it changes the
+        # components, or on bands that failed for their colour alone.
+        focus = (frame.labels, frame.areas, [c["box"] for c in found + lost if c["colour_limited"]])
 
     good = [c for c in candidates if c["passes"]]
     if not good:
@@ -243,7 +252,7 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     )
 
 
-_PRIVATE = ("passes", "box", "partial", "area", "probe", "geometry", "flank_pixels", "tape_pixels", "comp", "gates")
+_PRIVATE = ("colour_limited", "passes", "box", "partial", "area", "probe", "geometry", "flank_pixels", "tape_pixels", "comp", "gates")
 
 
 def _soft(value: float, zero: float, one: float) -> float:
@@ -283,9 +292,8 @@ def _colour_table(hue_min: float, hue_max: float, margin: float) -> np.ndarray:
 
 @lru_cache(maxsize=64)
 def _pixel_table(hue_min: float, hue_max: float, margin: float, shift: tuple[int, int]) -> np.ndarray:
-    """Flat :func:`_colour_table`; with a ``shift``, a uint16 table whose low byte reads the
-    pixel as it is and whose high byte reads its ``(a*, b*)`` moved by ``shift`` (both
-    illuminants from one look-up)."""
+    """Flat :func:`_colour_table` reading each pixel's ``(a*, b*)`` moved by ``shift``
+    (another illuminant's reading of the same pixels)."""
     table = _colour_table(hue_min, hue_max, margin)
     da, db = shift
     if da == 0 and db == 0:
@@ -293,9 +301,9 @@ def _pixel_table(hue_min: float, hue_max: float, margin: float, shift: tuple[int
     moved = np.zeros_like(table)
     # moved[a, b] = table[a + da, b + db]; zero where that falls off the table
     moved[max(-da, 0) : 256 + min(-da, 0), max(-db, 0) : 256 + min(-db, 0)] = table[max(da, 0) : 256 + min(da, 0), max(db, 0) : 256 + min(db, 0)]
-    both = (table.astype(np.uint16) | (moved.astype(np.uint16) << 8)).ravel()
-    both.setflags(write=False)
-    return both
+    moved = moved.ravel()
+    moved.setflags(write=False)
+    return moved
 
 
 @lru_cache(maxsize=8)
@@ -323,16 +331,11 @@ def _uncorrected_shift(gains: np.ndarray) -> tuple[int, int]:
     return int(da), int(db)
 
 
-def _tape_values(scene: Scene, shift: tuple[int, int], params: GreenSealTapeParams) -> list[np.ndarray]:
-    """Per pixel, the :func:`_colour_table` entry of its ``(a*, b*)`` as corrected and, with
-    a ``shift`` (see :func:`_uncorrected_shift`), as uncorrected: ``(h, w)`` uint8 each."""
+def _tape_values(scene: Scene, shift: tuple[int, int], params: GreenSealTapeParams) -> np.ndarray:
+    """Per pixel, the :func:`_colour_table` entry of its ``(a*, b*)``, moved by ``shift``
+    (``(0, 0)``: as corrected; see :func:`_uncorrected_shift`): ``(h, w)`` uint8."""
     lo, hi = params.hue_range
-    values = np.take(_pixel_table(lo, hi, params.hue_margin, shift), scene.ab)
-    if values.dtype == np.uint8:
-        return [values]
-    pair = values.view(np.uint8).reshape(values.shape + (2,))
-    low, high = (0, 1) if np.little_endian else (1, 0)
-    return [np.ascontiguousarray(pair[..., low]), np.ascontiguousarray(pair[..., high])]
+    return np.take(_pixel_table(lo, hi, params.hue_margin, shift), scene.ab)
 
 
 def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams) -> np.ndarray:
@@ -369,7 +372,9 @@ def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams) -
 class _Frame:
     """What the tests read under one illuminant: the scene's CIELAB, the tape mask (from the
     pixels' :func:`_tape_values` under it), whether colours are read uncorrected, and the
-    photo's remaining context-test budget (a one-item list shared by all searches)."""
+    photo's remaining context-test budget (a one-item list shared by all searches); after
+    :func:`_search`, the mask's component ``labels`` ``(h, w)`` int32 and their ``areas``
+    (0 for the background)."""
 
     def __init__(self, scene: Scene, values: np.ndarray, uncorrected: bool, params: GreenSealTapeParams, budget: list) -> None:
         self.budget = budget
@@ -379,6 +384,8 @@ class _Frame:
         self.illuminant = "uncorrected" if uncorrected else "corrected"
         self.params = params
         self.mask = _tape_pixels(scene, values, params)
+        self.labels: np.ndarray | None = None  # set by _search
+        self.areas: np.ndarray | None = None
 
     def patch(self, lab8: np.ndarray) -> np.ndarray:
         """Float CIELAB of an 8-bit Lab patch of the corrected scene, read under this
@@ -400,12 +407,18 @@ class _Frame:
 # ----------------------------------------------------------------------------------------
 # Components and the cheap tests
 # ----------------------------------------------------------------------------------------
-def _search(frame: _Frame, seen: set) -> tuple[list[dict], list[dict], int]:
+def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[dict], list[dict], int]:
     """Context-tested band hypotheses in one illuminant's tape mask, the readings rejected
     before the context test, and the number of components. Components in ``seen`` (box and
-    area) were tested under the other illuminant and are skipped; new ones are added."""
+    area) were tested under the other illuminant and are skipped; new ones are added. With
+    a ``focus`` (the other illuminant's component labels and sizes, and the boxes of bands
+    that failed there on their colour alone), only components this reading changes are
+    tested: half their pixels new to the mask, or part of a component at least twice their
+    size there (a tape freed from a lit tube of another green), or overlapping such a box.
+    Sets ``frame.labels`` and ``frame.areas``."""
     params = frame.params
     h, w = frame.mask.shape
+    frame.labels, frame.areas = np.zeros((h, w), np.int32), np.zeros(1, np.int64)
     x, y, bw, bh = cv2.boundingRect(frame.mask)
     if bw == 0 or bh == 0:
         return [], [], 0
@@ -419,31 +432,67 @@ def _search(frame: _Frame, seen: set) -> tuple[list[dict], list[dict], int]:
     ok = small & (area >= params.min_area)
     ok &= (np.maximum(cw, ch) >= 0.5 * params.min_diameter) & (np.minimum(cw, ch) >= 3) & (area >= 0.25 * cw * ch)
     ok[0] = False
-    ids = np.flatnonzero(ok)
+    big = (area > params.max_area_fraction * h * w) & (area <= 5 * params.max_area_fraction * h * w) & (area >= 0.25 * cw * ch)
+    big[0] = False
+    frame.labels[y : y + bh, x : x + bw] = crop
+    frame.areas = area.copy()
+    frame.areas[0] = 0
 
     def crop_of(i: int) -> tuple[np.ndarray, int, int]:
         cx, cy, cw_, ch_ = (int(v) for v in stats[i, :4])
         return (crop[cy : cy + ch_, cx : cx + cw_] == i).view(np.uint8), x + cx, y + cy
 
-    comps = []
-    for i in ids[np.argsort(-area[ids], kind="stable")][: params.max_candidates]:
+    def changed(i: int) -> bool:
+        """Whether this reading changes component ``i`` (always true without a focus)."""
+        if focus is None:
+            return True
+        before, sizes, boxes = focus
+        cx, cy = int(stats[i, 0]), int(stats[i, 1])
+        counts = np.bincount(before[y + cy : y + cy + ch[i], x + cx : x + cx + cw[i]][crop[cy : cy + ch[i], cx : cx + cw[i]] == i])
+        counts[0] = 0
+        j = int(counts.argmax())  # the component most of these pixels were in
+        # New to the mask (a tape that read teal or grey), or freed from something at least
+        # its size (a lit tube the correction turned green). A smooth patch of colour only
+        # moves its border, which the tests would read the same way again.
+        if area[i] - counts.sum() >= 0.5 * area[i] or sizes[j] >= 2 * area[i]:
+            return True
+        box = (cx + x, cy + y, int(cw[i]), int(ch[i]))
+        return any(_overlap(box, b) >= 0.5 for b in boxes)
+
+    ids = np.flatnonzero(ok)
+    comps, considered = [], 0
+    for i in ids[np.argsort(-area[ids], kind="stable")]:
+        if considered >= params.max_candidates:
+            break
+        if not changed(int(i)):
+            continue
+        considered += 1
         key = (int(stats[i, 0]) + x, int(stats[i, 1]) + y, int(cw[i]), int(ch[i]), int(area[i]))
         if key not in seen:
             seen.add(key)
-            comps.append(crop_of(i))
+            comps.append(crop_of(int(i)))
     candidates, rejected, failed = _candidates(frame, comps)
     if not any(c["passes"] for c in candidates):
         # Two things touching (a tape and a leaf, a tape and a lit tube) fail as one: split
         # the largest such components at their narrow necks, along their colour edges and
-        # into their two colours.
+        # into their two colours. Under the uncorrected illuminant only the oversized
+        # component is (below): a band seen only there is otherwise found whole, as two
+        # fallbacks at once multiply the chances of a look-alike.
         parts = []
-        for comp, cx, cy in failed[:3]:
-            parts += _split_at_necks(comp, cx, cy) + _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame.lab, comp, cx, cy)
-        # A tape merged with a lit tube of another green can exceed the band's size limit.
-        big = np.flatnonzero((area > params.max_area_fraction * h * w) & (area <= 5 * params.max_area_fraction * h * w) & (area >= 0.25 * cw * ch))
-        for i in big[big > 0][np.argsort(-area[big[big > 0]], kind="stable")][:1]:
+        for comp, cx, cy in failed[: 0 if frame.uncorrected else 3]:
+            parts += _split_at_necks(comp, cx, cy) + _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame, comp, cx, cy)
+        # A tape merged with a lit tube of another green can exceed the band's size limit;
+        # such a component is a bar (the tube: long, filling its minimum-area rectangle),
+        # not a patch of green.
+        big = np.flatnonzero(big)
+        for i in big[np.argsort(-area[big], kind="stable")]:
+            if not changed(int(i)):
+                continue
             comp, cx, cy = crop_of(int(i))
-            parts += _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame.lab, comp, cx, cy)
+            shape = _shape(comp)
+            if shape is not None and max(shape[1]) >= 2.0 * min(shape[1]) and shape[3] * shape[4] >= 0.75:
+                parts += _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame, comp, cx, cy)
+            break  # the largest only
         more, more_rejected, _ = _candidates(frame, parts)
         candidates += more
         rejected += more_rejected
@@ -532,15 +581,18 @@ def _split_at_edges(lab: np.ndarray, comp: np.ndarray, x: int, y: int) -> list[t
     return parts
 
 
-def _split_by_colour(lab: np.ndarray, comp: np.ndarray, x: int, y: int) -> list[tuple[np.ndarray, int, int]]:
+def _split_by_colour(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[tuple[np.ndarray, int, int]]:
     """Split a component of two distinct colours (a tape and a leaf, a tape and a lit tube)
-    into its two colour clusters (k-means in CIELAB), largest connected part of each,
-    cropped: ``(mask, x, y)``."""
-    sel = comp.astype(bool)
-    pixels = lab[y : y + comp.shape[0], x : x + comp.shape[1]][sel].astype(np.float32)
-    spread = pixels.std(axis=0) * np.array([1 / L_SCALE, 1.0, 1.0], np.float32)
+    into its two colour clusters (k-means in 8-bit Lab): the largest connected part of each
+    cluster green enough to be tape (its centre's chroma in the tape's hue sector at least
+    0.7 ``min_chroma`` under the frame's illuminant; the band test asks 0.8 of the part's
+    mean), cropped: ``(mask, x, y)``."""
+    patch = frame.lab[y : y + comp.shape[0], x : x + comp.shape[1]].astype(np.float32)
+    _, std = cv2.meanStdDev(patch, mask=comp)
+    spread = std.ravel() * np.array([1 / L_SCALE, 1.0, 1.0])
     if float(np.sqrt((spread * spread).sum())) < 5.0:
         return []  # one colour: nothing to split
+    pixels = patch[comp.astype(bool)]
     criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 10, 1.0)
     # Fit on at most ~1500 pixels (evenly spaced), then give every pixel its nearer centre.
     # Deterministic start (lighter / darker half), so a photo scores the same in any batch.
@@ -549,11 +601,18 @@ def _split_by_colour(lab: np.ndarray, comp: np.ndarray, x: int, y: int) -> list[
     _, _, centres = cv2.kmeans(fit, 2, start, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
     if np.linalg.norm((centres[0] - centres[1]) * [1 / L_SCALE, 1.0, 1.0]) < 10.0:
         return []
-    labels = (((pixels - centres[1]) ** 2).sum(axis=1) < ((pixels - centres[0]) ** 2).sum(axis=1)).astype(np.int32)
+    green = [_green(frame, frame.colour(np.array([c[0] / L_SCALE, c[1] - 128.0, c[2] - 128.0], np.float32)))[0] >= 0.7 * frame.params.min_chroma for c in centres]
+    if not any(green):
+        return []
+    # Each pixel's position between the centres: 0 at the first, 1 at the second.
+    step = (centres[1] - centres[0]).astype(np.float32)
+    offset = float(step @ centres[0]) / float(step @ step)
+    position = cv2.transform(patch, (step / float(step @ step)).reshape(1, 3)) - offset
     parts = []
-    for k in range(2):
-        part = np.zeros(comp.shape, np.uint8)
-        part[sel] = (labels.ravel() == k).astype(np.uint8)
+    for k, side in enumerate((cv2.CMP_LT, cv2.CMP_GE)):
+        if not green[k]:
+            continue
+        part = cv2.bitwise_and(cv2.compare(position, 0.5, side), comp * 255)
         n, lab_, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(part, 8, cv2.CV_32S, cv2.CCL_GRANA)
         if n > 1:
             largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
@@ -611,8 +670,9 @@ def _hypotheses(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[list[d
     (cx, cy), (rw, rh), angle, rect_fill, solidity = shape
     if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 3.0 or max(rw, rh) < 0.5 * params.min_diameter:
         return None
-    base = {"area": int(cv2.countNonZero(comp)), "box": (x, y, bw, bh), "comp": comp, "passes": False, "quality": 0.0, "partial": 0.0, "rectangularity": rect_fill, "solidity": solidity}
-    if _green(frame, colour)[0] < 0.8 * params.min_chroma:
+    green = _green(frame, colour)[0] >= 0.8 * params.min_chroma
+    base = {"area": int(cv2.countNonZero(comp)), "box": (x, y, bw, bh), "comp": comp, "passes": False, "colour_limited": not green, "quality": 0.0, "partial": 0.0, "rectangularity": rect_fill, "solidity": solidity}
+    if not green:
         return [], [base]
     found = [{**base, **hyp} for hyp in _probe(frame, np.array([cx + x, cy + y]), np.radians(angle), rw, rh, colour)]
     return found, [base]
@@ -863,10 +923,13 @@ def _analyse(frame: _Frame, hyp: dict) -> dict | None:
     hue_fit = min(_soft(hue, lo, lo + 10.0), 1.0 - _soft(hue, hi - 5.0, hi))
     colour = (_soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - _soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
     quality = (2.0 * shape + 2.0 * colour + 6.0 * tube) / 10.0
-    gates += (quality >= params.min_quality + (params.uncorrected_margin if frame.uncorrected else 0.0),)
+    threshold = params.min_quality + (params.uncorrected_margin if frame.uncorrected else 0.0)
+    gates += (quality >= threshold,)
     return {
         **hyp,
         "passes": all(gates),
+        # Only the colour (its chroma, or its score) kept this band from passing.
+        "colour_limited": not all(gates) and all(gates[1:7]) and quality + 0.2 * (1.0 - colour) >= threshold,
         "partial": sum(gates) / len(gates),
         "quality": quality,
         "tube_evidence": tube,
