@@ -184,3 +184,50 @@ def test_missing_tesseract_is_not_assessable(monkeypatch, tmp_path, missing):
 def test_params_validate(overrides, error):
     with pytest.raises(ValueError, match=error):
         Serial4LetterParams(**overrides)
+
+
+def _glyph(strokes) -> np.ndarray:
+    """A white 60 x 50 crop with black rectangles ``(x0, y0, x1, y1)``, the character's box
+    being (10, 10, 40, 51)."""
+    img = np.full((60, 50), 255, np.uint8)
+    for x0, y0, x1, y1 in strokes:
+        img[y0:y1, x0:x1] = 0
+    return img
+
+
+STEM = (24, 10, 32, 51)
+
+
+@pytest.mark.parametrize(
+    "case, strokes, read, expected",
+    [
+        ("J with a bar on top, hooked left", [(10, 10, 40, 16), STEM, (10, 44, 32, 51), (10, 36, 16, 51)], "KTIC", "KTJC"),
+        ("J read as the digit 1", [(10, 10, 40, 16), STEM, (10, 44, 32, 51), (10, 36, 16, 51)], "KT1C", "KTJC"),
+        ("I as a plain bar", [STEM], "KTIC", "KTIC"),
+        ("I with serifs both ways", [(14, 10, 42, 16), STEM, (14, 45, 42, 51)], "KTIC", "KTIC"),
+        ("a hooked shape read as another letter", [(10, 10, 40, 16), STEM, (10, 44, 32, 51), (10, 36, 16, 51)], "KTLC", "KTLC"),
+    ],
+)
+def test_a_stencilled_j_read_as_i_is_read_as_j(case, strokes, read, expected):
+    image = _glyph(strokes)
+    boxes = ((0, 0, 5, 5), (0, 0, 5, 5), (10, 10, 40, 51), (0, 0, 5, 5))  # only the third is looked at
+    reading = ocr.LineReading(read, tuple(read), (95.0,) * 4, boxes, in_dictionary=True)
+    mended = serial_4_letter._hooks_to_j(image, reading)
+    assert "".join(mended.chars) == mended.text == expected
+    assert mended.in_dictionary == (expected == read)
+
+
+def _line(y: float, score: float) -> serial_4_letter._Line:
+    return serial_4_letter._Line(np.array([100.0, y]), np.array([1.0, 0.0]), 60.0, 12.0, True, 4, score)
+
+
+@pytest.mark.parametrize(
+    "case, other_score, expected",
+    [
+        ("another line of text beside it: a sign", 0.5, True),
+        ("a faint fragment of texture beside a clear stencil", 0.1, False),
+    ],
+)
+def test_text_block_needs_a_comparable_line(case, other_score, expected):
+    line = _line(50.0, 0.6)
+    assert serial_4_letter._in_text_block(line, [line, _line(70.0, other_score)]) is expected

@@ -11,14 +11,18 @@ light or dark paint, blurred and JPEG-damaged. The detector
    (:attr:`Scene.original`), deskewed on the characters' own line and upscaled
    (:func:`_ocr_crop`);
 3. *reads* at most ``max_regions`` of them with Tesseract (:func:`vision.ocr.read_lines`),
-   each in up to three renderings until one is legible (:meth:`_Crop.renderings`).
+   each in up to three renderings until one is legible (:meth:`_Crop.renderings`); a
+   rendering of which Tesseract's single-line mode reads nothing (letters run together into
+   one blob) is read again as a raw line, and a character read ``I`` or ``1`` whose ink
+   hooks to the left at its foot is taken as ``J`` (:func:`_hooks_to_j`).
 
 The cue is ``present`` when a line reads as exactly four capital letters forming one word
 (:func:`_judge`). A legible marking that is no serial (digits, words) is ``absent`` with
 the lowest scores, text that could not be read ``absent`` with middle ones, and what was
-read is kept in the measurements. No text found is ``not_assessable`` (a serial that cannot
-be seen is no evidence either way), as is a photo without Tesseract ("tesseract not
-installed").
+read is kept in the measurements. Four letters beside another line of text as clear (a
+sign, a label: :func:`_in_text_block`) are a word, not a serial. No text found is
+``not_assessable`` (a serial that cannot be seen is no evidence either way), as is a photo
+without Tesseract ("tesseract not installed").
 """
 
 from __future__ import annotations
@@ -196,6 +200,12 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
                     raise RuntimeError(f"no reading within {params.timeout} s")
                 reading = ocr.read_lines([image], whitelist=params.whitelist, psm=psm, timeout=left)[0]
                 measurements["ocr_images"] += 1
+                if not reading.chars and psm == 7 and deadline > time.monotonic():
+                    # Tesseract's line finder drops a line whose letters ran together into
+                    # one blob; read as a raw line (mode 13), which keeps it.
+                    reading = ocr.read_lines([image], whitelist=params.whitelist, psm=13, timeout=deadline - time.monotonic())[0]
+                    measurements["ocr_images"] += 1
+                reading = _hooks_to_j(image, reading)
                 verdict = _judge(reading, cap, crop.cut or crop.gap > _WORD_SPACE, params)
                 if region_best is None or (verdict["four_letters"], verdict["legible"], verdict["score"]) > tuple(region_best[k] for k in ("four_letters", "legible", "score")):
                     region_best = verdict
@@ -238,6 +248,52 @@ _WORD_SPACE = 0.6
 
 #: Stencil capitals whose shape Tesseract also reads as a digit (a bar, a ring).
 _DIGIT_AS_LETTER = str.maketrans("01", "OI")
+
+
+def _hooks_to_j(image: np.ndarray, reading: ocr.LineReading) -> ocr.LineReading:
+    """``reading`` with each ``I`` or ``1`` whose ink ends in a hook to the left read as ``J``.
+
+    Tesseract reads a stencilled ``J`` with a bar on top as ``I``. In the character's box
+    of ``image`` (dark ink on white) a ``J``'s bottom quarter reaches left of its stem by
+    at least 0.3 of its height and not right of it; an ``I``'s (serifs or none) does neither
+    or both. A word changed so is no longer taken as a dictionary word.
+    """
+    chars = list(reading.chars)
+    for i, (ch, box) in enumerate(zip(reading.chars, reading.boxes)):
+        if ch in "I1" and _hooked_left(image, box):
+            chars[i] = "J"
+    if chars == list(reading.chars):
+        return reading
+    it = iter(chars)
+    text = "".join(c if c == " " else next(it) for c in reading.text)
+    return ocr.LineReading(text, tuple(chars), reading.confidences, reading.boxes, False)
+
+
+def _hooked_left(image: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether the ink (``< 128``) in ``box`` (x0, y0, x1, y1, one pixel added round it) is a
+    narrow stem (at most half its height wide in its middle rows) whose bottom quarter reaches
+    left of the stem by 0.3 of the height or more and right of it by 0.1 or less."""
+    x0, y0, x1, y1 = box
+    h, w = image.shape
+    ink = image[max(y0 - 1, 0) : min(y1 + 1, h), max(x0 - 1, 0) : min(x1 + 1, w)] < 128
+    rows = np.flatnonzero(ink.any(axis=1))
+    if rows.size < 6:
+        return False
+    top, height = rows[0], float(rows[-1] - rows[0] + 1)
+    ink = ink[top : rows[-1] + 1]
+    filled = ink.any(axis=1)
+    cols = np.arange(ink.shape[1])
+    left = np.where(ink, cols, ink.shape[1]).min(axis=1)
+    right = np.where(ink, cols, -1).max(axis=1)
+    r = np.arange(ink.shape[0])
+    middle = filled & (r >= 0.35 * height) & (r <= 0.65 * height)
+    bottom = filled & (r >= 0.75 * height)
+    if not middle.any() or not bottom.any():
+        return False
+    stem_left, stem_right = float(np.median(left[middle])), float(np.median(right[middle]))
+    if stem_right - stem_left + 1 > 0.5 * height:
+        return False
+    return stem_left - left[bottom].min() >= 0.3 * height and right[bottom].max() - stem_right <= 0.1 * height
 
 
 def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4LetterParams) -> dict:
@@ -672,11 +728,13 @@ def _verify(grey: np.ndarray, centre, axis, length: float, height: float) -> tup
 
 
 def _in_text_block(line: _Line, lines: list[_Line]) -> bool:
-    """Whether another text line of about the same height runs beside ``line`` (parallel,
-    within three heights across it and overlapping it along): a block of text."""
+    """Whether another text line of about the same height and text-likeness (score at least
+    half of ``line``'s: a faint fragment of texture beside a clear stencil is no text) runs
+    beside ``line`` (parallel, within three heights across it and overlapping it along): a
+    block of text."""
     u, v = line.axis, np.array([-line.axis[1], line.axis[0]])
     for other in lines:
-        if other is line or not 0.5 <= other.height / line.height <= 2.0 or abs(other.axis @ u) < 0.95:
+        if other is line or other.score < 0.5 * line.score or not 0.5 <= other.height / line.height <= 2.0 or abs(other.axis @ u) < 0.95:
             continue
         d = other.centre - line.centre
         if 0.9 * line.height <= abs(d @ v) <= 3.0 * line.height and abs(d @ u) <= (line.length + other.length) / 2.0:
