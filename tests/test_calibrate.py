@@ -244,3 +244,20 @@ def test_bad_arguments():
     del broken[0]["cues"][profile.cue_names[0]]
     with pytest.raises(ValueError, match="no result for cue"):
         calibrate(broken, LabelSet(labels), dedupe=False)
+
+
+def test_refit_without_a_map_keeps_the_profile_prior(tmp_path):
+    """method="none": refitted LRs, no map, so a photo with nothing assessable scores the prior
+    even though the labelled set's base rate (1 in 3) is not the prior."""
+    data = _source(load_profile("toofan"))
+    data["prior"] = 0.05  # a triage base rate far from the labelled set's
+    path = tmp_path / "triage.json"
+    path.write_text(json.dumps(data))
+    profile = load_profile(path)
+    labels, records = _labelled_set(240, 0, profile)
+    fitted = calibrate(records, LabelSet(labels), holdout=0, dedupe=False, select=False, method="none").load()
+    assert fitted.calibration is None
+    blank = {name: CueResult(name, "not_assessable", 0.0, reason="too small") for name in fitted.cue_names}
+    assert combine(blank, fitted).confidence == pytest.approx(fitted.prior)
+    mapped = calibrate(records, LabelSet(labels), holdout=0, dedupe=False, select=False, method="platt").load()
+    assert abs(combine(blank, mapped).confidence - fitted.prior) > 0.05, "a map carries the labelled set's base rate"

@@ -21,7 +21,9 @@ stratified by class and drawn from a fixed seed):
    is a Platt (logistic, default) or isotonic fit of the class on the resulting
    confidence. It maps confidences to the labelled set's base rate: a calibrated 0.8 is
    right about 80 % of the time on photos like the labelled ones (whatever the
-   profile's triage ``prior``).
+   profile's triage ``prior``). With ``method="none"`` no map is written and the
+   confidence stays the posterior at the profile's prior (how the packaged profile is
+   fitted: its dev set's base rate is not an analyst's).
 
 By default (``select``) the fit is written only if it earns its place: keeping the source
 profile, refitting only its calibration map, and refitting everything compete on 5-fold
@@ -474,8 +476,11 @@ def calibrate(
         everything and report in-sample numbers).
     seed : int
         Seed of the split.
-    method : {"platt", "isotonic"}
-        Calibration map.
+    method : {"platt", "isotonic", "none"}
+        Calibration map. A map fitted on the labelled photos also carries their base rate
+        into every confidence (with nothing assessable a photo leaves at that rate, not at
+        the profile's ``prior``); ``"none"`` writes no map, so the confidence stays the
+        posterior at the profile's prior from the refitted, dependence-weighted LRs.
     cue_method : {"pav", "kde"}
         How each cue's LR is estimated (see :func:`fit_cue_log10_lr`).
     pseudo_count : float
@@ -508,8 +513,8 @@ def calibrate(
     ValueError
         Bad arguments, or no record matches a label.
     """
-    if method not in ("platt", "isotonic"):
-        raise ValueError(f"method: expected 'platt' or 'isotonic', got {method!r}")
+    if method not in ("platt", "isotonic", "none"):
+        raise ValueError(f"method: expected 'platt', 'isotonic' or 'none', got {method!r}")
     if isinstance(records, (str, Path)):
         records = read_results(records)
     records = list(records)
@@ -643,6 +648,8 @@ def _fit(train: Sequence[LabelledRecord], source: Mapping[str, Any], s: FitSetti
             )
         details.update(cues=fits, lr_weights=weights)
     confidence = np.array([i.confidence for i in rescore([it.record for it in train], Profile.from_dict(data, source="<fit>"))])
+    if s.method == "none":
+        return data, details
     if s.method == "platt":
         logit10 = np.log10(np.clip(confidence, 1e-12, 1 - 1e-12) / np.clip(1 - confidence, 1e-12, 1))
         (a,), b = fit_logistic(logit10 * _LN10, y, w, ridge=s.map_ridge)

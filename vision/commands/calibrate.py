@@ -28,7 +28,13 @@ def register(subparsers) -> None:
     cal.add_argument("--profile", metavar="NAME|FILE", help="profile to refit (default: the one the scan used)")
     cal.add_argument("--holdout", type=float, default=0.5, metavar="F", help="fraction of photos held out to measure before/after (default: 0.5; 0 fits on all)")
     cal.add_argument("--seed", type=int, default=0, metavar="N", help="seed of the train/held-out split (default: 0)")
-    cal.add_argument("--method", choices=("platt", "isotonic"), default="platt", help="calibration map (default: platt)")
+    cal.add_argument(
+        "--method",
+        choices=("platt", "isotonic", "none"),
+        default="platt",
+        help="calibration map (default: platt); 'none' writes no map, so confidences stay posteriors at the "
+        "profile's prior rather than taking on the labelled set's base rate",
+    )
     cal.add_argument("--cue-method", choices=("pav", "kde"), default="pav", help="per-cue LR estimate: isotonic blocks or kernel densities (default: pav)")
     cal.add_argument("--refit", dest="select", action="store_false",
                      help="always refit the cue LRs and the map (default: keep the profile, refit only its map, or refit "
