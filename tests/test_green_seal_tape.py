@@ -119,6 +119,7 @@ def test_uncorrected_shift_undoes_the_correction(gains, a_sign, b_sign):
         ({"max_area_fraction": 2.0}, "max_area_fraction"),
         ({"min_area": 0}, "min_area"),
         ({"max_context_budget": 0}, "max_context_budget"),
+        ({"extra_split_tests": -1}, "extra_split_tests"),
     ],
 )
 def test_bad_parameters_fail_loudly(overrides, error):
@@ -171,3 +172,31 @@ def test_smooth_colour_patches_beside_a_tube_are_not_tape(seed):
     img = cv2.resize((rng.random((6, 8, 3)) * 180 + 30).astype(np.uint8), (640, 480), interpolation=cv2.INTER_CUBIC)
     img[200:260, 75:550] = (40, 70, 45)
     assert not run_cue("green_seal_tape", Scene(img)).present
+
+
+def tape_among_leaves(tube_rgb=(40, 62, 44)):
+    """A tape merged with a yellow-green leaf lying on it, in a scene with three larger
+    leaves: the merged component is not among the three largest that fail whole."""
+    img = painted_tube(tube_rgb=tube_rgb)
+    for cx, cy in ((70, 50), (200, 50), (330, 50)):
+        cv2.ellipse(img, (cx, cy), (36, 22), 20, 0, 360, (50, 175, 70), -1)
+    cv2.ellipse(img, (232, 145), (20, 9), 0, 0, 360, (110, 215, 50), -1)
+    return img
+
+
+@pytest.mark.parametrize(
+    "image, overrides, expected",
+    [
+        (tape_among_leaves(), {}, CueState.PRESENT),
+        (tape_among_leaves(), {"extra_split_components": 0}, CueState.ABSENT),  # only the three largest are split
+        (tape_among_leaves(tube_rgb=(150, 140, 120)), {}, CueState.ABSENT),  # no tube: a band of green among leaves
+    ],
+)
+def test_tape_merged_with_a_smaller_leaf_is_found(image, overrides, expected):
+    from vision.cues.green_seal_tape import detect
+
+    result = detect(Scene(image), GreenSealTapeParams(**overrides))
+    assert result.state is expected
+    if expected is CueState.PRESENT:
+        x, y, w, h = result.regions[0].bbox
+        assert abs(x - 190) <= 3 and abs(w - 25) <= 4 and 115 <= y <= 125 and h >= 40

@@ -97,6 +97,15 @@ class GreenSealTapeParams:
         components of at least this many pixels that gave none are split at their narrow
         necks, along their colour edges and into their two colours, and the parts tried
         again.
+    extra_split_components, extra_split_parts, extra_split_tests : int, int, int
+        When those parts give no tape either, the next ``extra_split_components``
+        components (by size) are split the same way; of their parts that pass the shape
+        test, the ``extra_split_parts`` most band-like (rectangularity and solidity, not
+        size) are tried, with at most ``extra_split_tests`` context tests of their own
+        (still within ``max_context_budget``).
+    extra_split_margin : float
+        Added to ``min_quality`` for a band found so (a piece carved out of a smaller
+        cluster of foliage needs clearer evidence).
     min_flank_contrast : float
         How much lighter (``L*``) the tape must be than the tube beside it, row by row.
     min_relative_chroma : float
@@ -148,6 +157,10 @@ class GreenSealTapeParams:
     min_solidity: float = 0.6
     min_diameter: float = 16.0
     min_split_area: int = 60
+    extra_split_components: int = 5
+    extra_split_parts: int = 6
+    extra_split_tests: int = 4
+    extra_split_margin: float = 0.1
     end_weight: float = 0.9
     min_flank_contrast: float = 5.0
     min_relative_chroma: float = 10.0
@@ -166,6 +179,8 @@ class GreenSealTapeParams:
             raise ValueError(f"max_area_fraction must be in (0, 1], got {self.max_area_fraction!r}")
         if self.min_area < 1:
             raise ValueError(f"min_area must be >= 1, got {self.min_area!r}")
+        if min(self.extra_split_components, self.extra_split_parts, self.extra_split_tests) < 0:
+            raise ValueError(f"extra_split_components, extra_split_parts and extra_split_tests must be >= 0, got {self.extra_split_components!r}, {self.extra_split_parts!r}, {self.extra_split_tests!r}")
         if min(self.max_candidates, self.max_context_tests, self.max_context_budget) < 1:
             raise ValueError(f"max_candidates, max_context_tests and max_context_budget must be >= 1, got {self.max_candidates!r}, {self.max_context_tests!r}, {self.max_context_budget!r}")
 
@@ -496,13 +511,25 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
         more, more_rejected, _ = _candidates(frame, parts)
         candidates += more
         rejected += more_rejected
+        if not frame.uncorrected and not any(c["passes"] for c in more):
+            # A tape merged with leaves need not be in one of the largest components:
+            # the next few are split too, and their parts ranked by how band-like they
+            # are (not by size); the best few get their own tests, with a higher bar (a
+            # piece carved out of foliage needs clear evidence).
+            pieces = []
+            for comp, cx, cy in failed[3 : 3 + params.extra_split_components]:
+                pieces += _split_at_necks(comp, cx, cy) + _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame, comp, cx, cy)
+            more, more_rejected, _ = _candidates(frame, _band_like(pieces, params)[: params.extra_split_parts], params.extra_split_tests, params.extra_split_margin)
+            candidates += more
+            rejected += more_rejected
     return candidates, rejected, int(len(ids))
 
 
-def _candidates(frame: _Frame, comps: list) -> tuple[list[dict], list[dict], list]:
-    """Context-tested band hypotheses of components ``(mask, x, y)`` (the best
-    ``max_context_tests`` by the coarse look), the readings rejected before, and the large
-    components (largest first) that gave no passing band, worth splitting."""
+def _candidates(frame: _Frame, comps: list, tests: int | None = None, margin: float = 0.0) -> tuple[list[dict], list[dict], list]:
+    """Context-tested band hypotheses of components ``(mask, x, y)`` (the best ``tests``,
+    by default ``max_context_tests``, by the coarse look; ``margin`` is added to the
+    quality a band needs), the readings rejected before, and the large components
+    (largest first) that gave no passing band, worth splitting."""
     params = frame.params
     hypotheses, rejected, failed = [], [], []
     for comp, x, y in comps:
@@ -514,9 +541,9 @@ def _candidates(frame: _Frame, comps: list) -> tuple[list[dict], list[dict], lis
             failed.append((comp, x, y))
     hypotheses.sort(key=lambda c: -c["probe"])
     analysed = []
-    for hyp in hypotheses[: min(params.max_context_tests, frame.budget[0])]:
+    for hyp in hypotheses[: min(params.max_context_tests if tests is None else tests, frame.budget[0])]:
         frame.budget[0] -= 1
-        cand = _analyse(frame, hyp)
+        cand = _analyse(frame, hyp, margin)
         if cand is not None:
             analysed.append(cand)
             if cand["passes"] and cand["quality"] >= params.min_quality + 0.1:
@@ -530,6 +557,20 @@ def _candidates(frame: _Frame, comps: list) -> tuple[list[dict], list[dict], lis
     failed = [f for f in failed if np.count_nonzero(f[0]) >= params.min_split_area]
     failed.sort(key=lambda f: -np.count_nonzero(f[0]))
     return analysed, rejected, failed
+
+
+def _band_like(parts: list, params: GreenSealTapeParams) -> list:
+    """The parts ``(mask, x, y)`` that pass the band's shape test, most band-like first
+    (rectangularity and solidity, scored as in the context test's shape term)."""
+    scored = []
+    for n, part in enumerate(parts):
+        shape = _shape(part[0])
+        if shape is None or shape[3] < params.min_rectangularity or shape[4] < params.min_solidity:
+            continue
+        score = _soft(shape[3], params.min_rectangularity, 0.95) + _soft(shape[4], params.min_solidity, 0.9)
+        scored.append((-score, n, part))
+    scored.sort(key=lambda t: t[:2])
+    return [t[2] for t in scored]
 
 
 def _split_at_necks(comp: np.ndarray, x: int, y: int) -> list[tuple[np.ndarray, int, int]]:
@@ -793,10 +834,11 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
     return out
 
 
-def _analyse(frame: _Frame, hyp: dict) -> dict | None:
+def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     """Resample the band's surroundings (tube axis, band width ``t``, tube centre line and
     diameter ``d`` from :func:`_probe`) and test them; a diameter spans 16 rows. Both
-    flanks are measured at once (the rows of the ``(2, nu)`` column weights below)."""
+    flanks are measured at once (the rows of the ``(2, nu)`` column weights below).
+    ``margin`` is added to the quality the band needs to pass."""
     params = frame.params
     centre, axis, t, d = hyp["geometry"]
     rho = max(1.0, d / 16.0)
@@ -923,7 +965,7 @@ def _analyse(frame: _Frame, hyp: dict) -> dict | None:
     hue_fit = min(_soft(hue, lo, lo + 10.0), 1.0 - _soft(hue, hi - 5.0, hi))
     colour = (_soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - _soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
     quality = (2.0 * shape + 2.0 * colour + 6.0 * tube) / 10.0
-    threshold = params.min_quality + (params.uncorrected_margin if frame.uncorrected else 0.0)
+    threshold = params.min_quality + margin + (params.uncorrected_margin if frame.uncorrected else 0.0)
     gates += (quality >= threshold,)
     return {
         **hyp,
