@@ -5,6 +5,7 @@ Run from the repository root (or anywhere)::
 
     python samples/generate.py            # uses 2 worker processes
     python samples/generate.py --jobs 1   # single process, same bytes
+    python samples/generate.py --dev DIR  # a development set with other seeds, for vision calibrate
 
 It writes
 
@@ -110,12 +111,12 @@ def _scale_box(box: list[int] | None, sx: float, sy: float, W: int, H: int) -> l
 
 
 def make_synthetic(spec: dict[str, Any]) -> dict[str, Any]:
-    """Render, degrade and save one image; return its labels entry."""
+    """Render, degrade and save one image under ``spec["root"]`` (default ``samples/``); return its labels entry."""
     size = _pick_size(spec["seed"])
     scene = synth.render_scene(spec["kind"], spec["seed"], size, **spec["options"])
     data, params = synth.degrade(scene.image, spec["seed"] + 500_000)
     rel = f"synthetic/{spec['name']}.jpg"
-    (HERE / rel).write_bytes(data)
+    (Path(spec.get("root", HERE)) / rel).write_bytes(data)
     t = scene.truth
     W, H = params["output_size"]
     sx, sy = W / size[0], H / size[1]
@@ -229,10 +230,42 @@ def copy_real() -> list[dict[str, Any]]:
     return entries
 
 
+def dev_specs(root: Path, copies: int, seed_offset: int) -> list[dict[str, Any]]:
+    """The samples' mix of scenes ``copies`` times over, with seeds ``seed_offset`` and up
+    (``+ 10000`` per copy), so a development set never shares a scene with ``samples/``."""
+    specs = []
+    for copy in range(copies):
+        for spec in build_specs():
+            specs.append({**spec, "name": f"d{copy}_{spec['name']}", "seed": spec["seed"] + seed_offset + 10_000 * copy, "root": str(root)})
+    return specs
+
+
+def make_dev(root: Path, copies: int, seed_offset: int, jobs: int) -> int:
+    """Render a development set (no real photographs) to ``root/synthetic`` with ``root/labels.json``."""
+    if seed_offset < 10_000:
+        raise SystemExit(f"--seed-offset must be at least 10000, so that no scene repeats one of samples/ (got {seed_offset})")
+    t0 = time.time()
+    (root / "synthetic").mkdir(parents=True, exist_ok=True)
+    specs = dev_specs(root, copies, seed_offset)
+    if jobs > 1:
+        with get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(jobs) as pool:
+            entries = pool.map(make_synthetic, specs, chunksize=1)
+    else:
+        entries = [make_synthetic(s) for s in specs]
+    (root / "labels.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "images": entries}, indent=1) + "\n")
+    print(f"wrote {len(entries)} development images to {root} in {time.time() - t0:.1f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (output is identical for any value)")
+    ap.add_argument("--dev", metavar="DIR", help="instead of samples/, render a development set (for fitting a profile) to DIR")
+    ap.add_argument("--copies", type=int, default=8, help="--dev: copies of the samples' mix of scenes (default: 8)")
+    ap.add_argument("--seed-offset", type=int, default=70_000, help="--dev: added to the samples' seeds (default: 70000)")
     args = ap.parse_args(argv)
+    if args.dev:
+        return make_dev(Path(args.dev), args.copies, args.seed_offset, args.jobs)
     t0 = time.time()
     for d in (SYNTH_DIR, REAL_DIR):
         d.mkdir(parents=True, exist_ok=True)
