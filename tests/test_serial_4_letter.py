@@ -179,11 +179,68 @@ def test_missing_tesseract_is_not_assessable(monkeypatch, tmp_path, missing):
         ({"char_height_range": (10.0, 5.0)}, "char_height_range"),
         ({"whitelist": "0123456789"}, "whitelist"),
         ({"max_checked": 0}, "max_checked"),
+        ({"max_plain_checked": -1}, "max_plain_checked"),
     ],
 )
 def test_params_validate(overrides, error):
     with pytest.raises(ValueError, match=error):
         Serial4LetterParams(**overrides)
+
+
+def _line_before_end_cap() -> np.ndarray:
+    """Grey levels of a line of four light characters (rings 18 px tall) on a tube, the tube's
+    dark end cap just past them and the sky beyond: a band along the line is mostly sky and
+    cap at its end, the characters' own part tube and paint."""
+    g = np.full((96, 240), 90, np.uint8)
+    g[:24] = g[72:] = 230
+    for k in range(4):
+        cv2.rectangle(g, (40 + 14 * k, 40), (49 + 14 * k, 55), 150, 2)
+    g[24:72, 100:108] = 25
+    g[:, 108:] = 235
+    return cv2.GaussianBlur(g, (0, 0), 0.8)
+
+
+def test_a_line_beside_the_end_cap_is_measured_on_its_own_part():
+    """The whole band's threshold splits the sky from the tube and finds no characters; the
+    line's own part's threshold finds them, and the line is verified at their height."""
+    g = _line_before_end_cap()
+    centre, axis, length, height = (68.0, 47.5), (1.0, 0.0), 64.0, 16.0
+    patch = serial_4_letter._rectify(g, centre, axis, length, height, 1.0, along=1.0, across=1.5)
+    assert serial_4_letter._glyph_line(patch, 16.0, 16.0) is None
+    assert serial_4_letter._glyph_line(patch, 16.0, 16.0, own_part=True) is not None
+    checked = serial_4_letter._verify(g, centre, axis, length, height)
+    assert checked is not None
+    (cx, cy), found_length, found_height, score, light = checked
+    assert light and score > 0.1
+    assert found_height == pytest.approx(18.0, abs=2.0) and abs(cy - 47.5) < 2.0 and 40 < found_length < 70
+
+
+def _tube_beside_gravel() -> np.ndarray:
+    """A faint serial on a tube above a strip of gravel (bright specks on black), whose specks
+    are far more contrasted than the paint."""
+    img = painted_tube("KXRW", paint=(120, 140, 125))
+    img[380:470, 20:620] = 20
+    rng = np.random.default_rng(0)
+    for _ in range(160):
+        x, y = int(rng.integers(25, 615)), int(rng.integers(385, 465))
+        cv2.rectangle(img, (x, y), (x + int(rng.integers(3, 9)), y + int(rng.integers(8, 14))), (250, 250, 250), -1)
+    return img
+
+
+@pytest.mark.parametrize("plain_checks, found", [(0, False), (4, True)])
+def test_a_line_on_a_plain_surface_is_checked_beyond_the_most_contrasted(plain_checks, found):
+    """With one check, the gravel's specks take it; the serial's chain, on the plainest
+    surface, is checked besides when ``max_plain_checked`` allows."""
+    scene = normalise(_tube_beside_gravel())
+    params = Serial4LetterParams(max_checked=1, max_plain_checked=plain_checks)
+    lines = find_text_lines(scene, params)
+    on_tube = [line for line in lines if abs(line.centre[1] - 240) < 15 and abs(line.centre[0] - 320) < 40]
+    assert bool(on_tube) == found
+
+
+@needs_tesseract
+def test_serial_beside_gravel_is_read():
+    assert detect(normalise(_tube_beside_gravel()), Serial4LetterParams(max_checked=1)).fields["text"] == "KXRW"
 
 
 def _glyph(strokes) -> np.ndarray:

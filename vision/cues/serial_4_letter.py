@@ -36,6 +36,7 @@ import cv2
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from .. import ocr
 from ..colour import L_SCALE
@@ -70,6 +71,9 @@ class Serial4LetterParams:
     max_checked : int
         Most candidates checked where they lie (:func:`_verify`) per photo, the most
         contrasted first.
+    max_plain_checked : int
+        Most candidates checked besides, among the chains of three or more glyphs left
+        unchecked, those on the plainest surface first (:func:`_clutter` at most 0.1).
     max_crops : int
         Best-ranked lines cropped from the original photo for OCR.
     max_regions : int
@@ -100,6 +104,7 @@ class Serial4LetterParams:
     max_glyphs: int = 400
     max_lines: int = 40
     max_checked: int = 16
+    max_plain_checked: int = 4
     max_crops: int = 4
     max_regions: int = 3
     min_line_score: float = 0.05
@@ -119,6 +124,8 @@ class Serial4LetterParams:
             raise ValueError(f"max_regions must be >= 1, got {self.max_regions!r}")
         if self.max_checked < 1:
             raise ValueError(f"max_checked must be >= 1, got {self.max_checked!r}")
+        if self.max_plain_checked < 0:
+            raise ValueError(f"max_plain_checked must be >= 0, got {self.max_plain_checked!r}")
         if not set(string.ascii_uppercase) <= set(self.whitelist):
             raise ValueError(f"whitelist must contain every capital letter, got {self.whitelist!r}")
         object.__setattr__(self, "char_height_range", tuple(float(v) for v in self.char_height_range))
@@ -353,10 +360,13 @@ def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterPar
     ``min_stroke_contrast`` are ink; an ink component is a *glyph* (a character, or a few
     run together) or, when the text is small enough for its letters to merge, a whole
     *word*. Glyphs of similar height that follow one another at character pitch are chained
-    into lines. Every candidate is then checked where it lies (:func:`_verify`): resampled
-    along its axis, its characters measured and its text-likeness scored. A line lying on a
-    better one (found at another scale, or the gaps between letters of the other polarity)
-    is dropped.
+    into lines. The ``max_checked`` most contrasted candidates are then checked where they
+    lie (:func:`_verify`): resampled along their axis, their characters measured and their
+    text-likeness scored. In foliage or gravel a stencil can rank far down by contrast, but
+    letters on a tube sit on a plain surface: of the chains of three or more glyphs left
+    unchecked, up to ``max_plain_checked`` with the least ink round them (:func:`_clutter`)
+    are checked as well. A line lying on a better one (found at another scale, or the gaps
+    between letters of the other polarity) is dropped.
     """
     lo, hi = params.char_height_range
     pyramid = [scene.lightness]
@@ -368,44 +378,62 @@ def find_text_lines(scene: Scene, params: Serial4LetterParams = Serial4LetterPar
         g_hi = min(12.0, hi / factor)
         if g_lo > g_hi or min(pyramid[-1].shape) < 4 * g_lo:
             break
-        for centre, axis, length, height, glyphs, contrast, light in _lines_at_level(pyramid[-1], params, g_lo, g_hi):
+        for centre, axis, length, height, glyphs, contrast, light, clutter in _lines_at_level(pyramid[-1], params, g_lo, g_hi):
             prior = contrast * (1.0 + 0.1 * min(glyphs, 6))  # letters seen apart are good evidence
-            found.append(((centre + 0.5) * factor - 0.5, axis, length * factor, height * factor, glyphs, light, prior))
+            found.append(((centre + 0.5) * factor - 0.5, axis, length * factor, height * factor, glyphs, light, prior, clutter))
         pyramid.append(cv2.pyrDown(pyramid[-1]))
     # The same line is found at neighbouring levels and, as the gaps between its letters,
     # in the other polarity: the most contrasted candidates are checked first, and a
     # candidate lying on a line already verified is not checked again.
     found.sort(key=lambda f: -f[6])
     lines: list[_Line] = []
-    checks = 0
-    for centre, axis, length, height, glyphs, light, _ in found:
-        if checks == params.max_checked:
-            break
-        if lines and _overlaps(centre, lines):
-            continue
-        checks += 1
-        # Checked at the pyramid level where the characters are 8 to 16 pixels tall (level 0 for smaller).
-        level = min(max(int(math.floor(math.log2(max(height, 1.0) / _PATCH_HEIGHT))) + 1, 0), len(pyramid) - 1)
-        factor = 2.0**level
-        checked = _verify(pyramid[level], (centre + 0.5) / factor - 0.5, axis, length / factor, height / factor)
-        if checked is not None and checked[3] > 0.0:
-            centre, length, height, score, light = checked
-            lines.append(_Line((centre + 0.5) * factor - 0.5, np.asarray(axis, float), length * factor, height * factor, light, glyphs, score))
+
+    def check(candidates, limit):
+        """Verify up to ``limit`` of ``candidates`` in turn; returns those left unchecked."""
+        checks = 0
+        for i, (centre, axis, length, height, glyphs, light, *_) in enumerate(candidates):
+            if checks == limit:
+                return candidates[i:]
+            if lines and _overlaps(centre, lines):
+                continue
+            checks += 1
+            # Checked at the pyramid level where the characters are 8 to 16 pixels tall (level 0 for smaller).
+            level = min(max(int(math.floor(math.log2(max(height, 1.0) / _PATCH_HEIGHT))) + 1, 0), len(pyramid) - 1)
+            factor = 2.0**level
+            checked = _verify(pyramid[level], (centre + 0.5) / factor - 0.5, axis, length / factor, height / factor)
+            if checked is not None and checked[3] > 0.0:
+                centre, length, height, score, light = checked
+                lines.append(_Line((centre + 0.5) * factor - 0.5, np.asarray(axis, float), length * factor, height * factor, light, glyphs, score))
+        return []
+
+    rest = check(found, params.max_checked)
+    # A stencil on a tube among foliage or gravel can rank far down by contrast; the few
+    # unchecked chains of three or more glyphs on the plainest surfaces are checked as well.
+    plain = [f for f in rest if f[4] >= 3 and f[7] <= _PLAIN]
+    plain.sort(key=lambda f: (round(f[7], 2), -f[6]))
+    check(plain, params.max_plain_checked)
     lines.sort(key=lambda l: -l.score)
     return _suppress_overlaps(lines, params.max_lines)
 
 
+#: Most :func:`_clutter` round a line on a plain surface.
+_PLAIN = 0.1
+
+
 def _lines_at_level(g: np.ndarray, params: Serial4LetterParams, lo: float, hi: float) -> list[tuple]:
-    """Candidate lines ``(centre, axis, length, height, glyphs, contrast, light)`` in one
-    pyramid level ``g`` whose characters are ``lo``-``hi`` pixels tall (not yet verified;
-    ``contrast``: the strokes' mean top-hat or black-hat, ``L*``)."""
+    """Candidate lines ``(centre, axis, length, height, glyphs, contrast, light, clutter)``
+    in one pyramid level ``g`` whose characters are ``lo``-``hi`` pixels tall (not yet
+    verified; ``contrast``: the strokes' mean top-hat or black-hat, ``L*``; ``clutter``:
+    the fraction of ink of either polarity round the line, :func:`_clutter`)."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (params.stroke_kernel, params.stroke_kernel))
     threshold = l_threshold(params.min_stroke_contrast)
     seed = l_threshold(params.seed_stroke_contrast)
     out: list[tuple] = []
+    any_ink = np.zeros(g.shape, np.uint8)
     for light in (True, False):
         hat = cv2.morphologyEx(g, cv2.MORPH_TOPHAT if light else cv2.MORPH_BLACKHAT, kernel)
         ink = cv2.threshold(hat, threshold - 1, 1, cv2.THRESH_BINARY)[1]
+        any_ink |= ink
         # Grana's labelling with statistics measured ~3x faster than OpenCV's default here.
         n, labels, stats, centres = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
         # Hysteresis: a component must reach the seed contrast somewhere.
@@ -443,7 +471,31 @@ def _lines_at_level(g: np.ndarray, params: Serial4LetterParams, lo: float, hi: f
             word &= (np.degrees(np.abs(angle)) <= params.max_angle) & (area / (length * height) >= 0.35)  # not a curve or a corner
             for i in np.flatnonzero(word):
                 out.append((centres[i], np.array([math.cos(angle[i]), math.sin(angle[i])]), float(length[i]), float(height[i]), 1, float(contrast[i]), light))
-    return out
+    if not out:
+        return out
+    clutter = _clutter(any_ink, np.array([o[0] for o in out]), np.array([o[1] for o in out]), np.array([o[2] for o in out]), np.array([o[3] for o in out]))
+    return [(*line, float(c)) for line, c in zip(out, clutter)]
+
+
+def _clutter(ink: np.ndarray, centres: np.ndarray, axes: np.ndarray, lengths: np.ndarray, heights: np.ndarray) -> np.ndarray:
+    """Fraction of ``ink`` pixels round each line (``(N, 2)`` centres and unit axes, ``(N,)``
+    lengths and heights): in its box grown by a height at its ends and on each side, its own
+    box left out (axis-aligned boxes of the tilted lines). Letters on a tube have almost
+    none round them; foliage and gravel have ink all round."""
+    total = cv2.integral(ink)
+    H, W = ink.shape
+    ax, ay = np.abs(axes[:, 0]), np.abs(axes[:, 1])
+
+    def box_sum(hw, hh):
+        x0 = np.clip(np.round(centres[:, 0] - hw), 0, W).astype(int)
+        x1 = np.clip(np.round(centres[:, 0] + hw) + 1, 0, W).astype(int)
+        y0 = np.clip(np.round(centres[:, 1] - hh), 0, H).astype(int)
+        y1 = np.clip(np.round(centres[:, 1] + hh) + 1, 0, H).astype(int)
+        return total[y1, x1] - total[y0, x1] - total[y1, x0] + total[y0, x0], (x1 - x0) * (y1 - y0)
+
+    inner, inner_area = box_sum(ax * lengths / 2 + ay * heights / 2, ay * lengths / 2 + ax * heights / 2)
+    outer, outer_area = box_sum(ax * (lengths / 2 + heights) + ay * 1.5 * heights, ay * (lengths / 2 + heights) + ax * 1.5 * heights)
+    return (outer - inner) / np.maximum(outer_area - inner_area, 1)
 
 
 def _chain(centres: np.ndarray, widths: np.ndarray, heights: np.ndarray, contrast: np.ndarray, params: Serial4LetterParams) -> list[tuple]:
@@ -458,17 +510,22 @@ def _chain(centres: np.ndarray, widths: np.ndarray, heights: np.ndarray, contras
     n = centres.shape[0]
     if n < 2:
         return []
-    dx = centres[None, :, 0] - centres[:, None, 0]
-    dy = centres[None, :, 1] - centres[:, None, 1]
-    href = np.maximum(heights[:, None], heights[None, :])
-    ratio = heights[:, None] / heights[None, :]
+    # Candidate pairs: centres within 1.8 of the tallest height (a k-d tree; all pairs of
+    # a few hundred glyphs cost more), then the link's conditions on each.
+    pairs = cKDTree(centres).query_pairs(1.8 * float(heights.max()), output_type="ndarray")
+    if pairs.size == 0:
+        return []
+    i, j = pairs[:, 0], pairs[:, 1]
+    dx, dy = centres[j, 0] - centres[i, 0], centres[j, 1] - centres[i, 1]
+    href = np.maximum(heights[i], heights[j])
+    ratio = heights[i] / heights[j]
     dist2 = dx * dx + dy * dy
     tilt = math.tan(math.radians(params.max_angle))
     link = (ratio >= 0.67) & (ratio <= 1.5) & (dist2 >= (0.3 * href) ** 2) & (dist2 <= (1.8 * href) ** 2) & (np.abs(dy) <= tilt * np.abs(dx))
-    link = np.triu(link, 1)
     if not link.any():
         return []
-    count, group = connected_components(csr_matrix(link), directed=False)
+    graph = csr_matrix((np.ones(int(link.sum()), bool), (i[link], j[link])), shape=(n, n))
+    count, group = connected_components(graph, directed=False)
     sizes = np.bincount(group, minlength=count)
     ok = (sizes[group] >= 2) & (sizes[group] <= 24)  # more: a field of blobs (gravel, foliage)
     if not ok.any():
@@ -521,10 +578,13 @@ def _rectify(image: np.ndarray, centre, axis, length: float, height: float, zoom
     # Output pixel (i, j) samples the image at origin + i/zoom * u + j/zoom * v.
     origin = np.asarray(centre, np.float64) - u * half_len - v * half_h
     matrix = np.array([[u[0] / zoom, v[0] / zoom, origin[0]], [u[1] / zoom, v[1] / zoom, origin[1]]], np.float64)
-    corners = np.array([origin + matrix[:, :2] @ [i, j] for i in (0, out_w) for j in (0, out_h)])
+    # The bounding box of the output's corners in the image, in plain floats (small numpy
+    # calls cost more than the sums).
+    cx = [origin[0] + matrix[0, 0] * i + matrix[0, 1] * j for i in (0, out_w) for j in (0, out_h)]
+    cy = [origin[1] + matrix[1, 0] * i + matrix[1, 1] * j for i in (0, out_w) for j in (0, out_h)]
     H, W = image.shape[:2]
-    x0, y0 = np.clip(np.floor(corners.min(axis=0)) - 2, 0, [W - 1, H - 1]).astype(int)
-    x1, y1 = np.clip(np.ceil(corners.max(axis=0)) + 3, [x0 + 1, y0 + 1], [W, H]).astype(int)
+    x0, y0 = min(max(math.floor(min(cx)) - 2, 0), W - 1), min(max(math.floor(min(cy)) - 2, 0), H - 1)
+    x1, y1 = min(max(math.ceil(max(cx)) + 3, x0 + 1), W), min(max(math.ceil(max(cy)) + 3, y0 + 1), H)
     roi = np.ascontiguousarray(image[y0:y1, x0:x1])
     if roi.ndim == 3:
         roi = cv2.cvtColor(roi, cv2.COLOR_RGB2GRAY)
@@ -548,11 +608,23 @@ class _Glyphs:
     gap: float  # widest gap between neighbouring characters, in line heights (a space between words is wide)
 
 
-def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None = None) -> _Glyphs | None:
+def _otsu_level(patch: np.ndarray, cap: float, margin: float, own_part: bool) -> float:
+    """Otsu's threshold of the rows of ``patch`` within 0.6 ``cap`` of its middle: all of
+    them, or (``own_part``) only the line's own part, ``margin`` pixels in from each end."""
+    rows = np.abs(np.arange(patch.shape[0]) - (patch.shape[0] - 1) / 2.0)
+    band = patch[rows <= 0.6 * cap]
+    if own_part:
+        m = int(margin)
+        band = band[:, m : max(patch.shape[1] - m, m + 1)]
+    return cv2.threshold(np.ascontiguousarray(band), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+
+
+def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None = None, own_part: bool = False) -> _Glyphs | None:
     """The characters of a rectified line ``patch`` whose capitals are about ``cap`` pixels
     tall in the middle rows, the line's own part starting ``margin`` pixels from each end.
 
-    The patch is binarised (Otsu, on the rows the characters should fill). The paint's
+    The patch is binarised (Otsu, on the rows the characters should fill: all along, or
+    with ``own_part`` only within the line's own part, :func:`_otsu_level`). The paint's
     polarity is ``light`` or, when ``None``, read from the surface: the paint beyond the
     line's ends and just above and below it is on the other side of the threshold from
     the characters. Ink is looked for within 0.85 ``cap`` of the middle row only, so
@@ -565,8 +637,7 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
     out_h, out_w = patch.shape
     mid = (out_h - 1) / 2.0
     rows = np.abs(np.arange(out_h) - mid)
-    band = patch[rows <= 0.6 * cap]
-    level, _ = cv2.threshold(np.ascontiguousarray(band), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    level = _otsu_level(patch, cap, margin, own_part)
     if light is None:
         cols = np.arange(out_w)
         ends = (cols < margin - 0.3 * cap) | (cols > out_w - margin + 0.3 * cap)
@@ -574,7 +645,7 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
         surface = np.concatenate([patch[rows <= 0.6 * cap][:, ends].ravel(), patch[near][:, ~ends].ravel()])
         if surface.size == 0:
             return None
-        light = bool(np.median(surface) < level)
+        light = bool(_median(surface) < level)
     ink = ((patch > level) if light else (patch <= level)).astype(np.uint8)
     ink[rows > 1.2 * cap] = 0
     # Runs of ink along the line longer than 2.5 heights that reach past the line's own part
@@ -607,14 +678,14 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
     if chosen.size == 0:
         return None
     # Capitals share a cap line and a baseline: leave out what is off them, and chain again.
-    height = float(np.median(h[chosen]))
-    top, bottom = float(np.median(y[chosen])), float(np.median(y[chosen] + h[chosen]))
+    height = _median(h[chosen])
+    top, bottom = _median(y[chosen]), _median(y[chosen] + h[chosen])
     aligned = ok & (np.abs(y - top) <= 0.3 * height) & (np.abs(y + h - bottom) <= 0.3 * height)
     chosen = _chain_out(np.flatnonzero(aligned), x, w, core, cap)
     if chosen.size == 0:
         return None
     heights = h[chosen]
-    height = float(np.median(heights))
+    height = _median(heights)
     spread = float(np.std(heights) / height) if chosen.size > 1 else 0.0
     box = (int(x[chosen].min()), int(y[chosen].min()), int((x[chosen] + w[chosen]).max()), int((y[chosen] + h[chosen]).max()))
     if (box[2] - box[0]) < 1.2 * height:
@@ -672,6 +743,13 @@ def _verify(grey: np.ndarray, centre, axis, length: float, height: float) -> tup
     pebble, a leaf or a bolt is one solid blob), characters of one height, and sits on a
     plain surface (the paint just round it varies little against the strokes' contrast).
 
+    The characters are first separated from the paint by a threshold taken from the whole
+    resampled band, ends included. Where the ends hold something else (the tube's dark end
+    cap, the sky past it), that threshold can split the surface instead of the paint: when
+    the band finds no line of characters (or a score under :data:`_RETRY_SCORE`) and a
+    threshold taken from the line's own part alone differs by :data:`_OWN_LEVEL_STEP` or
+    more, the line is measured again with that threshold, and the better score is kept.
+
     Returns
     -------
     (centre, length, height, score, light) or None
@@ -679,14 +757,36 @@ def _verify(grey: np.ndarray, centre, axis, length: float, height: float) -> tup
         characters were found.
     """
     n = _PATCH_HEIGHT
+    if height < 1.5 or length < 1.0 * height or length > 30 * height:
+        return None
+    first = _rectify(grey, centre, axis, length, height, n / height, along=1.0, across=1.5)
+    best = _measure_line(grey, centre, axis, length, height, first, own_part=False)
+    if (best is None or best[3] < _RETRY_SCORE) and abs(_otsu_level(first, n, n, True) - _otsu_level(first, n, n, False)) >= _OWN_LEVEL_STEP:
+        other = _measure_line(grey, centre, axis, length, height, first, own_part=True)
+        if other is not None and (best is None or other[3] > best[3]):
+            best = other
+    return best
+
+
+#: :func:`_verify` measures a line again on its own part's threshold when it scores less ...
+_RETRY_SCORE = 0.05
+#: ... and that threshold differs from the whole band's by this much (grey levels) or more.
+_OWN_LEVEL_STEP = 3.0
+
+
+def _measure_line(grey: np.ndarray, centre, axis, length: float, height: float, patch: np.ndarray, own_part: bool) -> tuple | None:
+    """:func:`_verify` with one threshold (:func:`_glyph_line`'s ``own_part``); ``patch`` is
+    the line already resampled as given."""
+    n = _PATCH_HEIGHT
     u, v = np.asarray(axis, float), np.array([-axis[1], axis[0]])
     centre = np.asarray(centre, float)
     for attempt in range(3):
-        if height < 1.5 or length < 1.0 * height or length > 30 * height:
-            return None
+        if attempt > 0:
+            if height < 1.5 or length < 1.0 * height or length > 30 * height:
+                return None
+            patch = _rectify(grey, centre, u, length, height, n / height, along=1.0, across=1.5)
         zoom = n / height
-        patch = _rectify(grey, centre, u, length, height, zoom, along=1.0, across=1.5)
-        found = _glyph_line(patch, n, margin=n)
+        found = _glyph_line(patch, n, margin=n, own_part=own_part)
         if found is None:
             return None
         x0, y0, x1, y1 = found.box
@@ -706,7 +806,7 @@ def _verify(grey: np.ndarray, centre, axis, length: float, height: float) -> tup
     # Strokes across the middle: ink/paint changes along the middle rows, per line height.
     mh = y1 - y0
     middle = box[mh // 4 : max(3 * mh // 4, mh // 4 + 1)]
-    changes = float(np.median(np.count_nonzero(middle[:, 1:] != middle[:, :-1], axis=1)))
+    changes = _median(np.count_nonzero(middle[:, 1:] != middle[:, :-1], axis=1))
     pitch = changes / max((x1 - x0) / hm, 1.0)
     strokes = float(np.clip((pitch - 1.2) / 1.3, 0.0, 1.0)) * (1.0 if changes >= 4 else 0.5)
     # The surface: a third of a height above and below the characters, and past their ends.
@@ -717,8 +817,9 @@ def _verify(grey: np.ndarray, centre, axis, length: float, height: float) -> tup
     surface = patch[sy0:sy1, sx0:sx1][ring]
     if surface.size < 8:
         return None
-    contrast = abs(float(np.median(patch[y0:y1, x0:x1][box])) - float(np.median(surface))) / L_SCALE
-    q10, q90 = np.percentile(surface, [10, 90]) / L_SCALE
+    surface = np.sort(surface)
+    contrast = abs(_median(patch[y0:y1, x0:x1][box]) - _quantile(surface, 0.5)) / L_SCALE
+    q10, q90 = _quantile(surface, 0.1) / L_SCALE, _quantile(surface, 0.9) / L_SCALE
     clean = contrast / (contrast + float(q90 - q10) + 1.0)
     dense = 1.0 if 0.15 <= density <= 0.75 else 0.5  # solid blobs and faint specks are no letters
     shape = 1.0 if 1.6 <= (x1 - x0) / hm <= 9.0 else 0.6
@@ -882,6 +983,19 @@ def _pad_box(image: np.ndarray, box: tuple[int, int, int, int], pad: float) -> n
     y0, y1, x0, x1 = max(by0 - p, 0), min(by1 + p, h), max(bx0 - p, 0), min(bx1 + p, w)
     out[y0 - (by0 - p) : y1 - (by0 - p), x0 - (bx0 - p) : x1 - (bx0 - p)] = image[y0:y1, x0:x1]
     return out
+
+
+def _median(values: np.ndarray) -> float:
+    """Median of ``values`` (as :func:`numpy.median`, without its overhead on small arrays)."""
+    return _quantile(np.sort(values, axis=None), 0.5)
+
+
+def _quantile(ordered: np.ndarray, q: float) -> float:
+    """Quantile ``q`` of sorted ``ordered``, linearly interpolated (as :func:`numpy.quantile`)."""
+    at = q * (ordered.size - 1)
+    i = int(at)
+    j = min(i + 1, ordered.size - 1)
+    return float(ordered[i]) + (at - i) * (float(ordered[j]) - float(ordered[i]))
 
 
 def _odd(value: float) -> int:
