@@ -1,9 +1,10 @@
 """Acceptance on samples/: the scan, scored against samples/labels.json.
 
-The three-band pattern in >= 90 % of the photos showing it and no real photograph above 0.2
-are the acceptance targets. The identification floor (0.94) and the seal-tape floor (0.86)
-are floors below the 0.95 targets, which are not met yet: identification measures 0.943 with
-the four-cue profile (one Toofan sits at 0.488) and the seal tape 0.918.
+Acceptance targets asserted here: identification F1 >= 0.95 at 0.5, the three-band pattern
+in >= 90 % of the photos showing it, no real photograph above 0.2, and the serial read
+exactly on >= 80 % of the photos showing one with a four-letter reading on <= 2 % of the
+others. The seal-tape floor (0.92) is below its 0.95 target, which is not met yet: the
+seal tape measures 0.935 (tapes cut by a glint or merged with foliage are missed).
 """
 
 from __future__ import annotations
@@ -49,13 +50,13 @@ def test_every_sample_scanned_and_valid(scored):
 def test_identification_f1(scored):
     labels, records, _, _ = scored
     pairs = [(records[k]["identification"]["confidence"] >= 0.5, bool(e["toofan"])) for k, e in labels.items()]
-    assert f1(pairs) >= 0.94
+    assert f1(pairs) >= 0.95
 
 
 def test_tape_f1(scored):
     labels, records, _, _ = scored
     pairs = [(records[k]["cues"]["green_seal_tape"]["present"], bool(e["green_seal_tape"])) for k, e in labels.items()]
-    assert f1(pairs) >= 0.86
+    assert f1(pairs) >= 0.92
 
 
 def test_three_band_pattern_found(scored):
@@ -77,3 +78,17 @@ def test_hard_negatives_stay_below_half(scored):
     negatives = [k for k, e in labels.items() if e["kind"] not in ("toofan", "us", "empty", "real_negative")]
     wrong = [k for k in negatives if records[k]["identification"]["confidence"] >= 0.5]
     assert len(wrong) <= 1, wrong
+
+
+def test_serial_reads(scored):
+    """Exact reads of the four-letter serials, and four-letter readings where there is none."""
+    labels, records, _, _ = scored
+    serial = {k: e.get("serial") for k, e in labels.items()}
+    text = {k: records[k]["cues"]["serial_4_letter"].get("text") for k in labels}
+    shown = [k for k, s in serial.items() if s and len(s) == 4 and s.isalpha() and s.isupper()]
+    others = [k for k in labels if k not in shown]
+    exact = sum(text[k] == serial[k] for k in shown)
+    false = [k for k in others if records[k]["cues"]["serial_4_letter"]["present"]]
+    assert shown and exact / len(shown) >= 0.80, f"{exact}/{len(shown)} read exactly"
+    assert len(false) <= 0.02 * len(others), false
+
