@@ -374,8 +374,9 @@ plt.show()
     ("md", """
 ## Adding the evidence
 
-The cues are treated as independent given the hypothesis, so their log-LRs add. The prior
-is the profile's triage base rate; posterior odds = prior odds × LR; the confidence is the
+The log-LRs add. Each cue's ratios were fitted together with a weight for its dependence on
+the others (the cover mostly repeats what the tape and bands say, so it weighs less), so the
+sum does not count the same evidence twice. The prior is the profile's triage base rate; posterior odds = prior odds × LR; the confidence is the
 posterior probability, passed through the profile's calibration map when it has one (fitted
 by `vision calibrate`). The cell recomputes the confidence by hand and checks it against the
 pipeline's.
@@ -489,6 +490,12 @@ only its calibration map, and refitting everything compete on cross-validated lo
 the training half, and the winner is written. On a set this small the expected calibration
 error of even a perfectly calibrated model is a few hundredths, so differences of that size
 are noise.
+
+A calibration map also carries the labelled set's base rate into every confidence: fitted on
+a set that is one third Toofan, it would score a photo with nothing assessable about 0.3,
+not the profile's prior. `method="none"` (`--method none`) refits the ratios and weights
+without a map, which is how the shipped profile was fitted, on 672 renders from
+`samples/generate.py --dev`.
 """),
     ("code", '''
 result = calibrate(work / "scan", labels, holdout=0.5, seed=0)
