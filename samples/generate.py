@@ -241,11 +241,17 @@ def dev_specs(root: Path, copies: int, seed_offset: int) -> list[dict[str, Any]]
 
 
 def make_dev(root: Path, copies: int, seed_offset: int, jobs: int) -> int:
-    """Render a development set (no real photographs) to ``root/synthetic`` with ``root/labels.json``."""
-    if seed_offset < 10_000:
-        raise SystemExit(f"--seed-offset must be at least 10000, so that no scene repeats one of samples/ (got {seed_offset})")
+    """Render a development set (no real photographs) to ``root/synthetic`` (its old ``*.jpg``
+    deleted, as for ``samples/``) with ``root/labels.json``."""
+    highest = max(s["seed"] for s in build_specs())
+    if seed_offset <= highest:
+        raise SystemExit(f"--seed-offset must be above {highest}, the samples' highest seed, so that no scene repeats one of samples/ (got {seed_offset})")
+    if copies < 1:
+        raise SystemExit(f"--copies must be at least 1 (got {copies})")
     t0 = time.time()
     (root / "synthetic").mkdir(parents=True, exist_ok=True)
+    for old in (root / "synthetic").glob("*.jpg"):
+        old.unlink()
     specs = dev_specs(root, copies, seed_offset)
     if jobs > 1:
         with get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(jobs) as pool:

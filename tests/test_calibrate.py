@@ -261,3 +261,14 @@ def test_refit_without_a_map_keeps_the_profile_prior(tmp_path):
     assert combine(blank, fitted).confidence == pytest.approx(fitted.prior)
     mapped = calibrate(records, LabelSet(labels), holdout=0, dedupe=False, select=False, method="platt").load()
     assert abs(combine(blank, mapped).confidence - fitted.prior) > 0.05, "a map carries the labelled set's base rate"
+
+
+def test_no_map_whichever_mode_wins(tmp_path):
+    """method="none" never writes a map, even when keeping a mapped profile wins the selection."""
+    profile = _overconfident_profile(tmp_path)
+    labels, records = _labelled_set(240, 0, profile)
+    mapped = calibrate(records, LabelSet(labels), holdout=0, dedupe=False, select=False).write(tmp_path / "mapped.json")
+    relabelled = _records(labels, np.array([[r["cues"][c]["score"] for c in load_profile(mapped).cue_names] for r in records]), load_profile(mapped))
+    result = calibrate(relabelled, LabelSet(labels), holdout=0, dedupe=False, method="none")
+    assert result.load().calibration is None, result.report["mode"]
+

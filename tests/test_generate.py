@@ -25,8 +25,10 @@ def test_dev_set_never_repeats_a_sample_scene(generate, tmp_path):
     assert len(dev) == 8 * len(samples)
     assert not samples & {s["seed"] for s in dev}
     assert len({(s["kind"], s["seed"]) for s in dev}) == len(dev) and len({s["name"] for s in dev}) == len(dev)
-    with pytest.raises(SystemExit, match="at least 10000"):
-        generate.make_dev(tmp_path, 1, 500, 1)
+    with pytest.raises(SystemExit, match="highest seed"):
+        generate.make_dev(tmp_path, 1, 10_000, 1)
+    with pytest.raises(SystemExit, match="copies"):
+        generate.make_dev(tmp_path, 0, 70_000, 1)
 
 
 def test_dev_image_is_written_under_its_root_with_a_label(generate, tmp_path):

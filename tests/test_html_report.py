@@ -181,6 +181,27 @@ def test_thumbnails_are_reused(scanned):
     assert [t.stat().st_mtime_ns for t in thumbs] == before
 
 
+def test_missing_or_outdated_thumbnails_are_remade(scanned, tmp_path):
+    """A scan folder whose thumbnails are gone (or older than their overlays) gets them back."""
+    out = tmp_path / "scan"
+    shutil.copytree(scanned, out)
+    made = {t.name: load_image(t).rgb for t in (out / "thumbs").iterdir()}
+    shutil.rmtree(out / "thumbs")
+    write_html_report(out)
+    remade = {t.name: load_image(t).rgb for t in (out / "thumbs").iterdir()}
+    assert remade.keys() == made.keys() and len(made) == 3
+    for name, rgb in remade.items():
+        assert rgb.shape == made[name].shape and max(rgb.shape[:2]) == THUMB_SIDE
+        assert np.abs(rgb.astype(int) - made[name]).mean() < 8  # the same picture, made another way
+    overlay = next((out / "overlays").iterdir())
+    thumb = out / "thumbs" / overlay.name
+    old = thumb.stat().st_mtime_ns
+    time.sleep(0.01)
+    overlay.touch()
+    write_html_report(out)
+    assert thumb.stat().st_mtime_ns > old
+
+
 @pytest.mark.parametrize("records, error", [(iter([]), TypeError), ({"image": "a"}, TypeError)])
 def test_bad_records_argument(tmp_path, records, error):
     with pytest.raises(error, match="records"):

@@ -118,3 +118,47 @@ def test_jpeg_pixels_match_pillow(tmp_path, mode, trailer):
     assert loaded.rgb.shape == (96, 128, 3)
     np.testing.assert_array_equal(loaded.rgb, expected)
     assert ("grayscale expanded to RGB" in loaded.notes) == (mode == "L")
+
+
+def _jpeg(mode="RGB", trailer=b"", cut=0, **save):
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(gradient_image(64, 48)).convert(mode).save(buf, format="JPEG", **save)
+    data = buf.getvalue()
+    return (data[:-cut] if cut else data) + trailer
+
+
+@pytest.mark.parametrize(
+    "case, data, fast",
+    [
+        ("baseline RGB", _jpeg(), True),
+        ("progressive", _jpeg(progressive=True), True),
+        ("4:4:4", _jpeg(subsampling=0), True),
+        ("grayscale", _jpeg("L"), True),
+        ("zero padding after the end", _jpeg(trailer=b"\0" * 8), True),
+        ("other bytes after the end", _jpeg(trailer=b"more"), False),
+        ("truncated", _jpeg(cut=40), False),
+        ("CMYK", _jpeg("CMYK"), False),
+        ("EXIF-rotated", _jpeg(exif=b"Exif\0\0MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0\0\0\0\0"), False),
+    ],
+)
+def test_which_jpegs_take_the_fast_decoder(case, data, fast):
+    """OpenCV decodes plain, complete, upright JPEGs; Pillow the rest (and names damage)."""
+    import io
+
+    from PIL import Image
+
+    from vision.io import _decode_plain_jpeg
+
+    pil = Image.open(io.BytesIO(data))
+    orientation = pil.getexif().get(0x0112, 1)
+    rgb = _decode_plain_jpeg(data, pil, orientation, [])
+    assert (rgb is not None) == fast, case
+    if case == "truncated":
+        with pytest.raises(ImageLoadError, match="truncated"):
+            decode_image(data)
+    else:
+        assert decode_image(data).rgb.shape[2] == 3

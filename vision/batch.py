@@ -268,11 +268,18 @@ def _records(
         return
     ctx = multiprocessing.get_context("spawn")
     # A Tesseract built with OpenMP reads its thread limit when the library loads, which in a
-    # spawned worker is before any initializer runs: so the limit goes into the workers'
-    # inherited environment. (The tesserocr wheels' own Tesseract has no OpenMP.)
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(profile, settings)) as pool:
-        yield from _in_order(items, copy, lambda item: pool.submit(_process_clip if isinstance(item, _Clip) else _process, item), 4 * jobs)
+    # spawned worker is before any initializer runs: so the limit goes into the environment
+    # the workers inherit, for the pool's life only. (The tesserocr wheels' own Tesseract has
+    # no OpenMP.)
+    limit_set = "OMP_THREAD_LIMIT" not in os.environ
+    if limit_set:
+        os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(profile, settings)) as pool:
+            yield from _in_order(items, copy, lambda item: pool.submit(_process_clip if isinstance(item, _Clip) else _process, item), 4 * jobs)
+    finally:
+        if limit_set:
+            os.environ.pop("OMP_THREAD_LIMIT", None)
 
 
 def run_scan(

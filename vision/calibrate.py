@@ -480,7 +480,8 @@ def calibrate(
         Calibration map. A map fitted on the labelled photos also carries their base rate
         into every confidence (with nothing assessable a photo leaves at that rate, not at
         the profile's ``prior``); ``"none"`` writes no map, so the confidence stays the
-        posterior at the profile's prior from the refitted, dependence-weighted LRs.
+        posterior at the profile's prior from the (refitted or kept) dependence-weighted LRs;
+        whichever mode is selected, the written profile has no map.
     cue_method : {"pav", "kde"}
         How each cue's LR is estimated (see :func:`fit_cue_log10_lr`).
     pseudo_count : float
@@ -616,6 +617,8 @@ def _fit(train: Sequence[LabelledRecord], source: Mapping[str, Any], s: FitSetti
     data = copy.deepcopy(dict(source))
     data.pop("calibrated", None)
     if mode == "keep":
+        if s.method == "none":  # no map, whatever else is kept
+            data.pop("calibration", None)
         return data, {}
     data.pop("calibration", None)
     y = np.array([it.label.toofan for it in train], dtype=np.float64)

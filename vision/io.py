@@ -160,6 +160,9 @@ def decode_image(data: bytes, *, name: str = "<bytes>", max_pixels: int = DEFAUL
     return LoadedImage(rgb=rgb, path=name, sha256=digest, source_mode=source_mode, notes=tuple(notes))
 
 
+_IMREAD_COLOR_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)
+
+
 def _decode_plain_jpeg(data: bytes, pil: Image.Image, orientation: int | None, notes: list[str]) -> np.ndarray | None:
     """Decode a complete, upright RGB or grayscale JPEG with OpenCV; None for anything else.
 
@@ -172,7 +175,12 @@ def _decode_plain_jpeg(data: bytes, pil: Image.Image, orientation: int | None, n
         return None
     if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
         return None
-    rgb = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    buf = np.frombuffer(data, np.uint8)
+    if _IMREAD_COLOR_RGB is not None:
+        rgb = cv2.imdecode(buf, _IMREAD_COLOR_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    else:  # OpenCV before 4.11 decodes to BGR only
+        bgr = cv2.imdecode(buf, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+        rgb = None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
     if rgb is None or rgb.shape[:2] != (pil.height, pil.width):
         return None
     if pil.mode == "L":

@@ -65,7 +65,7 @@ class OverlayAnnotator:
         rgb = as_rgb_uint8(image)
         h, w = rgb.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
-        pw, ph = int(round(w * scale)), int(round(h * scale))
+        pw, ph = max(1, int(round(w * scale))), max(1, int(round(h * scale)))
         canvas_w = max(pw, 480)
         unit = max(canvas_w / 1000.0, 0.5)
         banner = self._banner(canvas_w, identification, unit)

@@ -269,8 +269,8 @@ def _hooks_to_j(image: np.ndarray, reading: ocr.LineReading) -> ocr.LineReading:
     for i, (ch, box) in enumerate(zip(reading.chars, reading.boxes)):
         if ch in "I1" and _hooked_left(image, box):
             chars[i] = "J"
-    if chars == list(reading.chars):
-        return reading
+    if chars == list(reading.chars) or len(reading.text.replace(" ", "")) != len(chars):
+        return reading  # nothing changed, or symbols of several characters: leave it as read
     it = iter(chars)
     text = "".join(c if c == " " else next(it) for c in reading.text)
     return ocr.LineReading(text, tuple(chars), reading.confidences, reading.boxes, False)
