@@ -200,3 +200,52 @@ def test_tape_merged_with_a_smaller_leaf_is_found(image, overrides, expected):
     if expected is CueState.PRESENT:
         x, y, w, h = result.regions[0].bbox
         assert abs(x - 190) <= 3 and abs(w - 25) <= 4 and 115 <= y <= 125 and h >= 40
+
+
+def glinted_tube(alpha=0.8, rows=(134, 150)):
+    """:func:`painted_tube` with a specular glint along the tube: a strip of white light
+    mixed into tube and tape alike, cutting the tape in two."""
+    img = painted_tube().astype(np.float32)
+    y0, y1 = rows
+    img[y0:y1, 40:360] = img[y0:y1, 40:360] * (1.0 - alpha) + 235.0 * alpha
+    return img.astype(np.uint8)
+
+
+def test_glint_cut_tape_is_merged_into_one_band():
+    from vision.cues.green_seal_tape import _bridge_glints, _Frame, _tape_values
+
+    params = GreenSealTapeParams()
+    scene = Scene(glinted_tube())
+    frame = _Frame(scene, _tape_values(scene, (0, 0), params), False, params, [params.max_context_budget])
+    _, frame.labels, stats, _ = cv2.connectedComponentsWithStats(frame.mask, connectivity=8)
+    bands = _bridge_glints(frame, stats, 0, 0)
+    assert len(bands) == 1
+    mask, x, y = bands[0]
+    # One band from the tube's top edge to its bottom edge, across the glint.
+    assert abs(y - 120) <= 3 and abs((y + mask.shape[0]) - 170) <= 3
+    assert abs(x - 190) <= 4 and abs((x + mask.shape[1]) - 215) <= 4
+    assert mask[134 - y : 150 - y, 202 - x].all()  # the glint strip is part of it
+    assert run_cue("green_seal_tape", Scene(glinted_tube())).present
+
+
+def test_glint_bridge_needs_a_glint():
+    """Two green patches of one width, lined up, with the tube's dark paint between them
+    (no highlight): not merged."""
+    from vision.cues.green_seal_tape import _bridge_glints, _Frame, _tape_values
+
+    img = painted_tube()
+    img[136:150, 190:215] = img[136:150, 230:255]  # the tube's own paint between the pieces
+    params = GreenSealTapeParams()
+    scene = Scene(img)
+    frame = _Frame(scene, _tape_values(scene, (0, 0), params), False, params, [params.max_context_budget])
+    _, frame.labels, stats, _ = cv2.connectedComponentsWithStats(frame.mask, connectivity=8)
+    assert _bridge_glints(frame, stats, 0, 0) == []
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 100, 4001])
+@pytest.mark.parametrize("qs", [(5, 95), (97,), (3,)])
+def test_glint_percentiles_match_numpy(n, qs):
+    from vision.cues.green_seal_tape import _percentiles
+
+    values = np.random.default_rng(n).normal(0.0, 10.0, n)
+    np.testing.assert_allclose(_percentiles(values, qs), np.percentile(values, qs), rtol=0, atol=1e-9)

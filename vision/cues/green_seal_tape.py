@@ -25,6 +25,15 @@ Physics and geometry, not colour memorisation:
    cylinder, one light), with its two edges continuing along the axis on one side (a tape
    at the tube's end) or both (a tape mid-tube). The tape must cover the tube's diameter.
 
+4. *Glints*: a specular highlight along the tube can cut the tape in two. In uncorrected
+   colours (the light as the camera saw it) the highlight is the tape's colour plus white
+   light: lighter, less saturated, its ``(a*, b*)`` between the tape's and grey, and the
+   tube beside it is lit along the same line. When nothing passed in a search, two green
+   pieces of one colour and width, lined up across such a strip, are merged with it and
+   the band tested again (:func:`_bridge_glints`). Pairs are rejected cheaply first (the
+   pieces' hull widths and gap, and the raw lightness at the gap's middle, which must be
+   above both pieces') before the strip is resampled.
+
 Cheap tests run first on every component (its stats, colour and contour), a coarse look
 for the tube's edges next, and the full context test on the best few hypotheses only.
 """
@@ -137,6 +146,13 @@ class GreenSealTapeParams:
         (colours re-read against the scene's estimate are weaker evidence).
     min_side : int
         Working images with a shorter side are not assessable.
+    glint_pairs : int
+        When no band passed in a search, most pairs of pieces merged across a glint (see
+        the module notes), best first, that are tested as one band.
+    glint_tests : int
+        Context tests (best by the coarse look) for each merged band, reserved for it:
+        outside ``max_context_tests`` and ``max_context_budget``; the search stops at the
+        first merged band that passes.
     """
 
     hue_range: tuple[float, float] = (120.0, 175.0)
@@ -173,6 +189,8 @@ class GreenSealTapeParams:
     max_flank_tape_fraction: float = 0.2
     min_tube_edge: float = 20.0
     min_side: int = 48
+    glint_pairs: int = 1
+    glint_tests: int = 3
 
     def __post_init__(self) -> None:
         if not 0.0 < self.max_area_fraction <= 1.0:
@@ -522,7 +540,252 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
             more, more_rejected, _ = _candidates(frame, _band_like(pieces, params)[: params.extra_split_parts], params.extra_split_tests, params.extra_split_margin)
             candidates += more
             rejected += more_rejected
+    if not any(c["passes"] for c in candidates):
+        # A glint along the tube cuts a tape in two: its pieces merged across the
+        # highlight, each pair with one context test of its own (outside the budget).
+        for comp, cx, cy in _bridge_glints(frame, stats, x, y, seen):
+            found = _hypotheses(frame, comp, cx, cy)
+            for hyp in sorted(found[0], key=lambda c: -c["probe"])[: params.glint_tests] if found else []:
+                cand = _analyse(frame, hyp)
+                if cand is not None:
+                    candidates.append(cand)
+                    if cand["passes"]:
+                        break
+            if any(c["passes"] for c in candidates):
+                break  # the first merged band that passes
     return candidates, rejected, int(len(ids))
+
+
+def _bridge_glints(frame: _Frame, stats: np.ndarray, x: int, y: int, seen: set | None = None) -> list[tuple[np.ndarray, int, int]]:
+    """Bands cut in two by a glint along the tube (a specular highlight: the tape's colour
+    mixed with the light's, so lighter, less chromatic and of the tape's hue): pairs of
+    green components of one colour and one width, lined up with a narrow strip between them
+    whose pixels are such a mix (read uncorrected: the highlight is the light as the camera
+    saw it), while the tube beside the strip is lit along the same line (lighter than
+    beside the pieces). Each pair is returned merged with its strip: ``(mask, x, y)``,
+    cropped, most band-like first (at most ``glint_pairs``). Pairs in ``seen`` were
+    rejected under the other illuminant before their strip was read (those tests read the
+    same colours under either) and are skipped; new such rejections are added.
+
+    Pairs are rejected cheaply first (colour, size, and bounds on their width and gap from
+    their bounding boxes, which never reject a pair the full test would accept), then by
+    the lightness at the gap's midpoint, before the strip is resampled
+    (:func:`_glint_gap`)."""
+    params = frame.params
+    h, w = frame.labels.shape
+    cw, ch, area = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT], stats[:, cv2.CC_STAT_AREA]
+    # Pieces as in the component search: sized like a band, not a sparse scatter.
+    ok = (area >= params.min_area) & (area <= params.max_area_fraction * h * w) & (np.maximum(cw, ch) >= 0.5 * params.min_diameter)
+    ok &= (np.minimum(cw, ch) >= 3) & (area >= 0.25 * cw * ch)
+    ok[0] = False
+    ids = np.flatnonzero(ok)
+    ids = ids[np.argsort(-area[ids], kind="stable")][: params.max_candidates].tolist()
+    if len(ids) < 2:
+        return []
+    boxes, comps, means = [], [], []
+    for i in ids:
+        bx, by, bw, bh = int(stats[i, 0]) + x, int(stats[i, 1]) + y, int(cw[i]), int(ch[i])
+        comp = (frame.labels[by : by + bh, bx : bx + bw] == i).view(np.uint8)
+        m = cv2.mean(frame.lab[by : by + bh, bx : bx + bw], mask=comp)
+        boxes.append((bx, by, bw, bh))
+        comps.append(comp)
+        means.append((m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0))
+    means = np.array(means, np.float32)
+    raws = _raw_colour(frame, means)  # all pieces at once
+    read = frame.colour(means)  # as the frame reads them
+    pieces = []
+    for n, i in enumerate(ids):
+        if _green(frame, read[n])[0] < 0.8 * params.min_chroma:
+            continue
+        raw = raws[n]
+        mo = cv2.moments(comps[n], binaryImage=True)
+        centre = np.array([mo["m10"] / mo["m00"] + boxes[n][0], mo["m01"] / mo["m00"] + boxes[n][1]])
+        key = (*boxes[n], int(area[i]))  # as in _search's ``seen``
+        pieces.append({"key": key, "box": boxes[n], "comp": comps[n], "area": int(area[i]), "raw": raw, "sat": _saturation(raw), "hue": math.degrees(math.atan2(float(raw[2]), float(raw[1]))), "centre": centre})
+    out = []
+    for n, pa in enumerate(pieces):
+        for pb in pieces[n + 1 :]:
+            # One tape: one colour (hue and saturation), comparable sizes, close together.
+            if abs((pa["hue"] - pb["hue"] + 180.0) % 360.0 - 180.0) > 20.0 or min(pa["sat"], pb["sat"]) < 0.8 * max(pa["sat"], pb["sat"]) or max(pa["area"], pb["area"]) > 4 * min(pa["area"], pb["area"]):
+                continue
+            (ax, ay, aw, ah), (bx, by, bw, bh) = pa["box"], pb["box"]
+            reach = 0.6 * max(aw, ah, bw, bh)
+            if bx > ax + aw + reach or ax > bx + bw + reach or by > ay + ah + reach or ay > by + bh + reach:
+                continue
+            pair = ("glint", pa["key"], pb["key"])
+            if seen is not None and pair in seen:
+                continue
+            merged = _glint_gap(frame, pa, pb) if _glint_possible(frame, pa, pb) else False
+            if merged is False and seen is not None:
+                seen.add(pair)
+            elif merged:
+                out.append(merged)
+    out.sort(key=lambda t: -t[0])
+    return [t[1] for t in out[: params.glint_pairs]]
+
+
+def _glint_possible(frame: _Frame, a: dict, b: dict) -> bool:
+    """Whether pieces ``a`` and ``b`` can pass :func:`_glint_gap`'s width and gap tests,
+    from their bounding boxes alone: upper bounds on each piece's width across the line
+    joining their centres and on their lengths along it, a lower bound on the gap. A few
+    arithmetic operations per pair, where the full test reads every pixel."""
+    d = b["centre"] - a["centre"]
+    dist = math.hypot(float(d[0]), float(d[1]))
+    if dist < 1.0:
+        return False
+    dx, dy = abs(float(d[0])) / dist, abs(float(d[1])) / dist
+
+    def extents(box):
+        # Span of the box's pixel centres along the line and across it, and where its
+        # middle lies along the line (from a's centre).
+        bx, by, bw, bh = box
+        # (a tight box: pixels touch all four sides, so the span across is at least the
+        # difference of its sides' projections).
+        bx, by, bw, bh = box
+        along = dx * (bw - 1) + dy * (bh - 1)
+        mid = ((bx + (bw - 1) / 2.0 - a["centre"][0]) * d[0] + (by + (bh - 1) / 2.0 - a["centre"][1]) * d[1]) / dist
+        return along, dy * (bw - 1) + dx * (bh - 1) + 1.0, abs(dy * (bw - 1) - dx * (bh - 1)) + 1.0, float(mid)
+
+    along_a, wide_a, least_a, mid_a = extents(a["box"])
+    along_b, wide_b, least_b, mid_b = extents(b["box"])
+    width = min(wide_a, wide_b)
+    if width < 0.5 * frame.params.min_diameter or width < 0.75 * max(least_a, least_b):
+        return False  # not one band's width
+    gap = (mid_b - along_b / 2.0) - (mid_a + along_a / 2.0)
+    return gap <= 0.6 * max(width, along_a + along_b + 2.0)
+
+
+def _glint_gap(frame: _Frame, a: dict, b: dict) -> tuple[float, tuple[np.ndarray, int, int]] | bool | None:
+    """``(score, (mask, x, y))`` of two pieces merged across a glint; see
+    :func:`_bridge_glints`. ``False`` when the pair is rejected before the strip is
+    resampled (on the pieces' shapes and raw colours and the raw lightness at the gap's
+    middle: the same under either illuminant), ``None`` when rejected after."""
+    box_a, comp_a, raw_a = a["box"], a["comp"], a["raw"]
+    box_b, comp_b, raw_b = b["box"], b["comp"], b["raw"]
+    c_a, c_b = a["centre"], b["centre"]
+    d = c_b - c_a  # a new array: the pieces' centres stay as they are
+    dist = float(np.hypot(*d))
+    if dist < 1.0:
+        return False
+    d /= dist
+    p = np.array([-d[1], d[0]])
+    for piece in (a, b):  # convex hull, once per piece: a linear function peaks on it
+        if "hull" not in piece:
+            contours, _ = cv2.findContours(piece["comp"], cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            piece["hull"] = cv2.convexHull(np.concatenate(contours)).reshape(-1, 2).astype(np.float64) + piece["box"][:2]
+    # Each piece's width across the line joining them and its extent along it, from its
+    # hull (exact: a linear function peaks on the hull).
+    wa, wb = (float(np.ptp((piece["hull"] - c_a) @ p)) + 1.0 for piece in (a, b))
+    width = min(wa, wb)
+    if width < 0.5 * frame.params.min_diameter or width < 0.75 * max(wa, wb):
+        return False  # not one band's width
+    along_a, along_b = (a["hull"] - c_a) @ d, (b["hull"] - c_a) @ d
+    length = float(np.ptp(along_a) + np.ptp(along_b)) + 2.0
+    near_a, near_b = float(along_a.max()), float(along_b.min())
+    if near_b - near_a > 0.6 * max(width, length):
+        return False  # too far apart for one band (a lower bound on the gap tested below)
+    # A glint is lighter than both pieces in the middle of the gap (read raw at one pixel).
+    mx, my = (int(round(float(v))) for v in c_a + d * (near_a + near_b) / 2.0)
+    if not (0 <= mx < frame.lab.shape[1] and 0 <= my < frame.lab.shape[0]):
+        return False
+    if float(_raw_colour(frame, _lab_float(frame.lab[my, mx]))[0]) <= max(float(raw_a[0]), float(raw_b[0])):
+        return False
+    for piece in (a, b):  # pixel coordinates, once per piece
+        if "pts" not in piece:
+            piece["pts"] = np.argwhere(piece["comp"])[:, ::-1].astype(np.float64) + piece["box"][:2]
+    pts_a, pts_b = a["pts"], b["pts"]
+    # Each piece's extent along the line joining them (``s``) and across it (``q``).
+    s_a, s_b = (pts_a - c_a) @ d, (pts_b - c_a) @ d
+    q_a, q_b = (pts_a - c_a) @ p, (pts_b - c_a) @ p
+    lo_a, hi_a = _percentiles(q_a, (5, 95))
+    lo_b, hi_b = _percentiles(q_b, (5, 95))
+    if min(hi_a, hi_b) - max(lo_a, lo_b) < 0.7 * (max(hi_a, hi_b) - min(lo_a, lo_b)):
+        return False  # not lined up
+    (g0,), (g1,) = _percentiles(s_a, (97,)), _percentiles(s_b, (3,))
+    gap = g1 - g0
+    if gap < 1.0 or gap > 0.6 * max(width, length):
+        return False  # touching, or too far apart for one band
+    # The strip between them, and the tube beside it and beside the pieces, read raw.
+    q0, q1 = max(lo_a, lo_b), min(hi_a, hi_b)
+    mid_q = (q0 + q1) / 2.0
+    half_q = (q1 - q0) / 2.0
+    s_mid = (g0 + g1) / 2.0
+
+    def strip(s_centre, half_s, q_centre, half):
+        centre = c_a + d * s_centre + p * q_centre
+        rho = 1.0
+        P, _, valid, _, _ = _sample(frame, centre, p, half, max(half_s, 0.5), rho)
+        return _raw_colour(frame, P) if not frame.uncorrected else P, valid
+
+    strip_lab, ok = strip(s_mid, gap / 2.0, mid_q, 0.8 * half_q)
+    if not ok.all():
+        return None
+    tape = (raw_a + raw_b) / 2.0
+    light = strip_lab[..., 0]
+    ab = strip_lab[..., 1:]
+    # A mix of the tape and a near-white light: its (a*, b*) lies between the tape's and
+    # the grey axis (on the tape's side of it, little off the line), with less chroma for
+    # its lightness than the tape.
+    chroma = math.hypot(float(tape[1]), float(tape[2]))
+    unit = np.array([float(tape[1]), float(tape[2])]) / max(chroma, 1e-6)
+    along_tape = ab @ unit
+    off_line = np.abs(ab @ np.array([-unit[1], unit[0]]))
+    sat = np.hypot(ab[..., 0], ab[..., 1]) / (np.maximum(light, 0.0) + 16.0)
+    glint = (light >= tape[0] + 3.0) & (along_tape > 0.0) & (off_line <= max(6.0, 0.25 * chroma)) & (sat < 0.95 * _saturation(tape))
+    if glint.mean() < 0.6:
+        return None
+    # The highlight runs along the tube: beside the strip the tube is lighter than beside
+    # the pieces, on both sides.
+    side = half_q + 0.25 * width + 2.0
+    beside_gap = [strip(s_mid, gap / 2.0, mid_q + sgn * side, 0.15 * width)[0][..., 0].mean() for sgn in (-1, 1)]
+    beside_a = [strip(float(np.median(s_a)), 0.25 * float(np.ptp(s_a)), mid_q + sgn * side, 0.15 * width)[0][..., 0].mean() for sgn in (-1, 1)]
+    beside_b = [strip(float(np.median(s_b)), 0.25 * float(np.ptp(s_b)), mid_q + sgn * side, 0.15 * width)[0][..., 0].mean() for sgn in (-1, 1)]
+    lift = min(g - max(pa, pb) for g, pa, pb in zip(beside_gap, beside_a, beside_b))
+    if lift < 3.0:
+        return None
+    # Merge: both pieces and the strip's glint pixels.
+    x0, y0 = min(box_a[0], box_b[0]), min(box_a[1], box_b[1])
+    x1, y1 = max(box_a[0] + box_a[2], box_b[0] + box_b[2]), max(box_a[1] + box_a[3], box_b[1] + box_b[3])
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    mask[box_a[1] - y0 : box_a[1] - y0 + box_a[3], box_a[0] - x0 : box_a[0] - x0 + box_a[2]] |= comp_a
+    mask[box_b[1] - y0 : box_b[1] - y0 + box_b[3], box_b[0] - x0 : box_b[0] - x0 + box_b[2]] |= comp_b
+    hull = np.zeros_like(mask)
+    cv2.fillConvexPoly(hull, cv2.convexHull(np.concatenate([pts_a, pts_b]).astype(np.int32) - (x0, y0)), 1)
+    yy, xx = np.nonzero(hull & (1 - mask))
+    if len(xx):
+        rel = np.stack([xx + x0, yy + y0], axis=1) - c_a
+        in_gap = ((rel @ d) > g0 - 1.0) & ((rel @ d) < g1 + 1.0)
+        mask[yy[in_gap], xx[in_gap]] = 1
+    return glint.mean() + _soft(lift, 3.0, 10.0), (mask, x0, y0)
+
+
+def _percentiles(values: np.ndarray, qs: tuple) -> list[float]:
+    """``np.percentile(values, qs)`` (its default, linear interpolation) of a 1-D array,
+    from one partial sort: numpy's general routine costs ~0.2 ms a call, mostly overhead,
+    and the glint test asks for six per pair."""
+    n = len(values)
+    pos = [q / 100.0 * (n - 1) for q in qs]
+    ks = sorted({int(math.floor(t)) for t in pos} | {min(int(math.floor(t)) + 1, n - 1) for t in pos})
+    part = np.partition(values, ks)
+    out = []
+    for t in pos:
+        k = int(math.floor(t))
+        lo, hi = float(part[k]), float(part[min(k + 1, n - 1)])
+        out.append(lo + (hi - lo) * (t - k))
+    return out
+
+
+def _raw_colour(frame: _Frame, lab: np.ndarray) -> np.ndarray:
+    """Float CIELAB ``(..., 3)`` of the corrected scene read under the uncorrected
+    illuminant (as the camera recorded it)."""
+    lab = np.ascontiguousarray(lab, np.float32)
+    rgb = cv2.cvtColor(lab.reshape(-1, 1, 3), cv2.COLOR_Lab2RGB)
+    return cv2.cvtColor(np.clip(rgb / frame.gains, 0.0, 1.0), cv2.COLOR_RGB2Lab).reshape(lab.shape)
+
+
+def _saturation(lab) -> float:
+    """``C* / (L* + 16)`` of a CIELAB colour: unchanged by shading (see the module notes)."""
+    return math.hypot(float(lab[1]), float(lab[2])) / (max(float(lab[0]), 0.0) + 16.0)
 
 
 def _candidates(frame: _Frame, comps: list, tests: int | None = None, margin: float = 0.0) -> tuple[list[dict], list[dict], list]:
