@@ -27,6 +27,7 @@ from vision.batch import collect_inputs
 from vision.evidence import load_profile
 from vision.io import ImageLoadError, load_image, write_image
 from vision.overlay import OverlayAnnotator
+from vision.memory import reuse_freed_memory
 from vision.pipeline import analyse
 
 
@@ -37,6 +38,7 @@ def main() -> None:
     parser.add_argument("--profile", default="toofan", help="profile name or file (e.g. one without the OCR cue, to time the colour cues alone)")
     args = parser.parse_args()
     cv2.setNumThreads(1)
+    reuse_freed_memory()  # as a scan's workers do (vision.memory), for decode and analysis alike
     profile = load_profile(args.profile)
     annotator = OverlayAnnotator()
     paths = collect_inputs([args.folder])

@@ -21,6 +21,7 @@ from .evidence import Profile, load_profile
 from .html_report import write_html_report
 from .index import rebuild as rebuild_index
 from .io import DEFAULT_MAX_PIXELS, IMAGE_SUFFIXES
+from .memory import reuse_freed_memory
 from .pipeline import error_record, scan_file
 from .report import write_summary
 from .video import DEFAULT_EVERY, VIDEO_SUFFIXES, is_video, scan_video
@@ -71,6 +72,7 @@ def _init_worker(profile_source: str | Profile, settings: dict[str, Any]) -> Non
     import cv2
 
     cv2.setNumThreads(1)  # one core per worker, so that workers do not fight over the cores
+    reuse_freed_memory()  # each photo's large arrays reuse the last photo's memory
     _WORKER_PROFILE = profile_source if isinstance(profile_source, Profile) else load_profile(profile_source)
     _WORKER_SETTINGS = settings
 
