@@ -323,7 +323,9 @@ def run_scan(
     profile : Profile or str
         Profile or packaged profile name / profile file.
     jobs : int
-        Worker processes (1 = in this process).
+        Worker processes (1 = in this process). Each process that analyses photos, this
+        one included when ``jobs`` is 1, uses one OpenCV thread and keeps freed large blocks
+        for reuse (:func:`vision.memory.reuse_freed_memory`).
     max_pixels : int
         Decompression-bomb limit.
     progress : bool or None
