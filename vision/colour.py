@@ -36,12 +36,22 @@ def rgb_to_lab_u8(rgb: np.ndarray) -> np.ndarray:
 
 
 def lab_u8_to_float(lab: np.ndarray) -> np.ndarray:
-    """OpenCV 8-bit Lab to float CIELAB ``(..., 3) float32``."""
-    lab = np.asarray(lab, dtype=np.float32)
+    """OpenCV 8-bit Lab (uint8, or means of it) to float CIELAB ``(..., 3) float32``."""
+    lab = np.asarray(lab)
+    if lab.dtype == np.uint8 and lab.size:
+        # A table look-up: the detectors convert many patches per photo.
+        flat = np.ascontiguousarray(lab).reshape(-1, 1, 3)
+        return cv2.LUT(flat, _LAB_U8_TABLE).reshape(lab.shape)
+    lab = lab.astype(np.float32)
     out = np.empty_like(lab)
     out[..., 0] = lab[..., 0] / L_SCALE
     out[..., 1:] = lab[..., 1:] - 128.0
     return out
+
+
+_LEVELS = np.arange(256, dtype=np.float32)
+#: :func:`lab_u8_to_float` of every 8-bit value, per channel (the same float32 arithmetic).
+_LAB_U8_TABLE = np.stack([_LEVELS / L_SCALE, _LEVELS - 128.0, _LEVELS - 128.0], axis=-1).reshape(1, 256, 3)
 
 
 def rgb_to_lab(rgb) -> np.ndarray:

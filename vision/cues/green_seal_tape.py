@@ -47,9 +47,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from ..colour import L_SCALE
+from ..colour import L_SCALE, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import assessability
+from ._shapes import assessability, quantiles, soft
 from .base import CueResult, CueState, Region
 
 NAME = "green_seal_tape"
@@ -288,12 +288,6 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
 _PRIVATE = ("colour_limited", "passes", "box", "partial", "area", "probe", "geometry", "flank_pixels", "tape_pixels", "comp", "gates")
 
 
-def _soft(value: float, zero: float, one: float) -> float:
-    """0 at ``zero``, 1 at ``one``, linear between, clipped (scalar; the per-candidate tests
-    call it thousands of times per photo)."""
-    return min(max((value - zero) / (one - zero), 0.0), 1.0)
-
-
 def _report(cand: dict) -> dict:
     """A candidate's measurements (its working data left out)."""
     return {k: v for k, v in cand.items() if k not in _PRIVATE}
@@ -426,7 +420,7 @@ class _Frame:
         if self.uncorrected:
             rgb = cv2.transform(cv2.cvtColor(lab8, cv2.COLOR_Lab2RGB), np.diag(1.0 / self.gains).astype(np.float32))
             lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
-        return _lab_float(lab8)
+        return lab_u8_to_float(lab8)
 
     def colour(self, lab: np.ndarray) -> np.ndarray:
         """Float CIELAB ``(..., 3)`` of the corrected scene, read under this illuminant."""
@@ -688,7 +682,7 @@ def _glint_gap(frame: _Frame, a: dict, b: dict) -> tuple[float, tuple[np.ndarray
     mx, my = (int(round(float(v))) for v in c_a + d * (near_a + near_b) / 2.0)
     if not (0 <= mx < frame.lab.shape[1] and 0 <= my < frame.lab.shape[0]):
         return False
-    if float(_raw_colour(frame, _lab_float(frame.lab[my, mx]))[0]) <= max(float(raw_a[0]), float(raw_b[0])):
+    if float(_raw_colour(frame, lab_u8_to_float(frame.lab[my, mx]))[0]) <= max(float(raw_a[0]), float(raw_b[0])):
         return False
     for piece in (a, b):  # pixel coordinates, once per piece
         if "pts" not in piece:
@@ -697,11 +691,11 @@ def _glint_gap(frame: _Frame, a: dict, b: dict) -> tuple[float, tuple[np.ndarray
     # Each piece's extent along the line joining them (``s``) and across it (``q``).
     s_a, s_b = (pts_a - c_a) @ d, (pts_b - c_a) @ d
     q_a, q_b = (pts_a - c_a) @ p, (pts_b - c_a) @ p
-    lo_a, hi_a = _percentiles(q_a, (5, 95))
-    lo_b, hi_b = _percentiles(q_b, (5, 95))
+    lo_a, hi_a = quantiles(q_a, (0.05, 0.95))
+    lo_b, hi_b = quantiles(q_b, (0.05, 0.95))
     if min(hi_a, hi_b) - max(lo_a, lo_b) < 0.7 * (max(hi_a, hi_b) - min(lo_a, lo_b)):
         return False  # not lined up
-    (g0,), (g1,) = _percentiles(s_a, (97,)), _percentiles(s_b, (3,))
+    (g0,), (g1,) = quantiles(s_a, (0.97,)), quantiles(s_b, (0.03,))
     gap = g1 - g0
     if gap < 1.0 or gap > 0.6 * max(width, length):
         return False  # touching, or too far apart for one band
@@ -756,23 +750,7 @@ def _glint_gap(frame: _Frame, a: dict, b: dict) -> tuple[float, tuple[np.ndarray
         rel = np.stack([xx + x0, yy + y0], axis=1) - c_a
         in_gap = ((rel @ d) > g0 - 1.0) & ((rel @ d) < g1 + 1.0)
         mask[yy[in_gap], xx[in_gap]] = 1
-    return glint.mean() + _soft(lift, 3.0, 10.0), (mask, x0, y0)
-
-
-def _percentiles(values: np.ndarray, qs: tuple) -> list[float]:
-    """``np.percentile(values, qs)`` (its default, linear interpolation) of a 1-D array,
-    from one partial sort: numpy's general routine costs ~0.2 ms a call, mostly overhead,
-    and the glint test asks for six per pair."""
-    n = len(values)
-    pos = [q / 100.0 * (n - 1) for q in qs]
-    ks = sorted({int(math.floor(t)) for t in pos} | {min(int(math.floor(t)) + 1, n - 1) for t in pos})
-    part = np.partition(values, ks)
-    out = []
-    for t in pos:
-        k = int(math.floor(t))
-        lo, hi = float(part[k]), float(part[min(k + 1, n - 1)])
-        out.append(lo + (hi - lo) * (t - k))
-    return out
+    return glint.mean() + soft(lift, 3.0, 10.0), (mask, x0, y0)
 
 
 def _raw_colour(frame: _Frame, lab: np.ndarray) -> np.ndarray:
@@ -830,7 +808,7 @@ def _band_like(parts: list, params: GreenSealTapeParams) -> list:
         shape = _shape(part[0])
         if shape is None or shape[3] < params.min_rectangularity or shape[4] < params.min_solidity:
             continue
-        score = _soft(shape[3], params.min_rectangularity, 0.95) + _soft(shape[4], params.min_solidity, 0.9)
+        score = soft(shape[3], params.min_rectangularity, 0.95) + soft(shape[4], params.min_solidity, 0.9)
         scored.append((-score, n, part))
     scored.sort(key=lambda t: t[:2])
     return [t[2] for t in scored]
@@ -863,7 +841,7 @@ def _split_at_edges(lab: np.ndarray, comp: np.ndarray, x: int, y: int) -> list[t
     each remaining region of one colour grows back by two pixels inside the component;
     ``(mask, x, y)`` of the largest regions, cropped, when there are several."""
     h, w = comp.shape
-    patch = _lab_float(lab[y : y + h, x : x + w])
+    patch = lab_u8_to_float(lab[y : y + h, x : x + w])
     gx = cv2.Sobel(patch, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(patch, cv2.CV_32F, 0, 1, ksize=3)
     # A 3x3 Sobel weighs a unit step 8 (4 along it, doubled by the central difference).
@@ -942,15 +920,6 @@ def _shape(comp: np.ndarray) -> tuple | None:
 
 
 # 8-bit Lab value -> float CIELAB, per channel (a 256-entry, 3-channel table for cv2.LUT).
-_LAB_TABLE = np.stack([np.arange(256) / L_SCALE, np.arange(256) - 128.0, np.arange(256) - 128.0], axis=-1).astype(np.float32).reshape(1, 256, 3)
-
-
-def _lab_float(lab8: np.ndarray) -> np.ndarray:
-    """OpenCV 8-bit Lab ``(..., 3)`` uint8 to float32 CIELAB (a table look-up)."""
-    lab8 = np.ascontiguousarray(lab8, np.uint8)
-    return cv2.LUT(lab8.reshape(-1, 1, 3), _LAB_TABLE).reshape(lab8.shape)
-
-
 def _green(frame: _Frame, lab: np.ndarray) -> tuple[float, float]:
     """Chroma and hue (degrees) of a float CIELAB colour read under the frame's illuminant;
     chroma 0 when the hue is outside the tape's sector."""
@@ -1084,7 +1053,7 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
                 edge = min(step_list[s][i1], step_list[s][i2])
                 if darker < 0.0 or duller < 0.5 * params.min_relative_chroma or edge < 0.25 * params.min_tube_edge:
                     continue
-                rank = (_soft(edge, 0.0, params.min_tube_edge) + _soft(duller, 0.0, 2.0 * params.min_relative_chroma) + _soft(darker, 0.0, 4.0 * params.min_flank_contrast)) * _soft(v2 - v1, 0.5 * params.min_diameter, 2.0 * params.min_diameter)
+                rank = (soft(edge, 0.0, params.min_tube_edge) + soft(duller, 0.0, 2.0 * params.min_relative_chroma) + soft(darker, 0.0, 4.0 * params.min_flank_contrast)) * soft(v2 - v1, 0.5 * params.min_diameter, 2.0 * params.min_diameter)
                 rank *= 0.9 if mode == 0 else ((near_list[i1] * near_list[i2]) ** 0.25 if mode == 1 else 1.0)
                 key = (n, i1, i2)
                 if key not in found or rank > found[key]["probe"]:
@@ -1208,7 +1177,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     if len(sides) == 2:
         f1, f2 = sides
         flank_diff = math.dist(f1["lab"], f2["lab"])
-        two_sided = (min(f1["evidence"], f2["evidence"]) + 1.0 - _soft(flank_diff, 5.0, params.max_flank_difference) + _soft(f1["run"] + f2["run"], 1.2, params.min_tube_extent)) / 3.0
+        two_sided = (min(f1["evidence"], f2["evidence"]) + 1.0 - soft(flank_diff, 5.0, params.max_flank_difference) + soft(f1["run"] + f2["run"], 1.2, params.min_tube_extent)) / 3.0
         two_sided = two_sided * 0.5 + 0.25 * (f1["evidence"] + f2["evidence"])
     tube = max(two_sided, one_sided)
     main = max(sides, key=lambda s: s["evidence"])
@@ -1223,10 +1192,10 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     )
     # Shape and colour weigh 2, the tube around the band 6: a band of green is a tape
     # when it sits across a tube.
-    shape = (_soft(hyp["rectangularity"], params.min_rectangularity, 0.95) + _soft(hyp["solidity"], params.min_solidity, 0.9) + _soft(coverage, 0.4, 0.8)) / 3.0
+    shape = (soft(hyp["rectangularity"], params.min_rectangularity, 0.95) + soft(hyp["solidity"], params.min_solidity, 0.9) + soft(coverage, 0.4, 0.8)) / 3.0
     lo, hi = params.hue_range
-    hue_fit = min(_soft(hue, lo, lo + 10.0), 1.0 - _soft(hue, hi - 5.0, hi))
-    colour = (_soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - _soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
+    hue_fit = min(soft(hue, lo, lo + 10.0), 1.0 - soft(hue, hi - 5.0, hi))
+    colour = (soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
     quality = (2.0 * shape + 2.0 * colour + 6.0 * tube) / 10.0
     threshold = params.min_quality + margin + (params.uncorrected_margin if frame.uncorrected else 0.0)
     gates += (quality >= threshold,)
@@ -1336,13 +1305,13 @@ def _tube_runs(P, along, step, d, rho, k, tops, bottoms, refs, col_mean, col_ab2
 def _side_evidence(flank: dict, params: GreenSealTapeParams) -> float:
     """0..1: how much one flank looks like a tube running away from the tape."""
     tests = (
-        _soft(flank["contrast"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
-        _soft(flank["relative_chroma"], params.min_relative_chroma, params.min_relative_chroma + 20.0),
-        1.0 - _soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
-        1.0 - _soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
-        _soft(flank["edge"], 0.0, params.min_tube_edge),
-        _soft(flank["run"], 0.6, params.min_tube_extent),
-        1.0 - _soft(flank["texture"], 3.0, 10.0),
-        1.0 - _soft(flank["ratio_cv"], 0.08, 0.25),
+        soft(flank["contrast"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
+        soft(flank["relative_chroma"], params.min_relative_chroma, params.min_relative_chroma + 20.0),
+        1.0 - soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
+        1.0 - soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
+        soft(flank["edge"], 0.0, params.min_tube_edge),
+        soft(flank["run"], 0.6, params.min_tube_extent),
+        1.0 - soft(flank["texture"], 3.0, 10.0),
+        1.0 - soft(flank["ratio_cv"], 0.08, 0.25),
     )
     return sum(tests) / len(tests)

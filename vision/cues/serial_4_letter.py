@@ -41,7 +41,7 @@ from scipy.spatial import cKDTree
 from .. import ocr
 from ..colour import L_SCALE
 from ..normalise import Scene
-from ._shapes import assessability, l_threshold
+from ._shapes import assessability, l_threshold, median, quantiles
 from .base import CueResult, CueState, Region
 
 NAME = "serial_4_letter"
@@ -645,7 +645,7 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
         surface = np.concatenate([patch[rows <= 0.6 * cap][:, ends].ravel(), patch[near][:, ~ends].ravel()])
         if surface.size == 0:
             return None
-        light = bool(_median(surface) < level)
+        light = bool(median(surface) < level)
     ink = ((patch > level) if light else (patch <= level)).astype(np.uint8)
     ink[rows > 1.2 * cap] = 0
     # Runs of ink along the line longer than 2.5 heights that reach past the line's own part
@@ -678,14 +678,14 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
     if chosen.size == 0:
         return None
     # Capitals share a cap line and a baseline: leave out what is off them, and chain again.
-    height = _median(h[chosen])
-    top, bottom = _median(y[chosen]), _median(y[chosen] + h[chosen])
+    height = median(h[chosen])
+    top, bottom = median(y[chosen]), median(y[chosen] + h[chosen])
     aligned = ok & (np.abs(y - top) <= 0.3 * height) & (np.abs(y + h - bottom) <= 0.3 * height)
     chosen = _chain_out(np.flatnonzero(aligned), x, w, core, cap)
     if chosen.size == 0:
         return None
     heights = h[chosen]
-    height = _median(heights)
+    height = median(heights)
     spread = float(np.std(heights) / height) if chosen.size > 1 else 0.0
     box = (int(x[chosen].min()), int(y[chosen].min()), int((x[chosen] + w[chosen]).max()), int((y[chosen] + h[chosen]).max()))
     if (box[2] - box[0]) < 1.2 * height:
@@ -806,7 +806,7 @@ def _measure_line(grey: np.ndarray, centre, axis, length: float, height: float, 
     # Strokes across the middle: ink/paint changes along the middle rows, per line height.
     mh = y1 - y0
     middle = box[mh // 4 : max(3 * mh // 4, mh // 4 + 1)]
-    changes = _median(np.count_nonzero(middle[:, 1:] != middle[:, :-1], axis=1))
+    changes = median(np.count_nonzero(middle[:, 1:] != middle[:, :-1], axis=1))
     pitch = changes / max((x1 - x0) / hm, 1.0)
     strokes = float(np.clip((pitch - 1.2) / 1.3, 0.0, 1.0)) * (1.0 if changes >= 4 else 0.5)
     # The surface: a third of a height above and below the characters, and past their ends.
@@ -817,9 +817,9 @@ def _measure_line(grey: np.ndarray, centre, axis, length: float, height: float, 
     surface = patch[sy0:sy1, sx0:sx1][ring]
     if surface.size < 8:
         return None
-    surface = np.sort(surface)
-    contrast = abs(_median(patch[y0:y1, x0:x1][box]) - _quantile(surface, 0.5)) / L_SCALE
-    q10, q90 = _quantile(surface, 0.1) / L_SCALE, _quantile(surface, 0.9) / L_SCALE
+    s50, s10, s90 = quantiles(surface, (0.5, 0.1, 0.9))
+    contrast = abs(median(patch[y0:y1, x0:x1][box]) - s50) / L_SCALE
+    q10, q90 = s10 / L_SCALE, s90 / L_SCALE
     clean = contrast / (contrast + float(q90 - q10) + 1.0)
     dense = 1.0 if 0.15 <= density <= 0.75 else 0.5  # solid blobs and faint specks are no letters
     shape = 1.0 if 1.6 <= (x1 - x0) / hm <= 9.0 else 0.6
@@ -983,19 +983,6 @@ def _pad_box(image: np.ndarray, box: tuple[int, int, int, int], pad: float) -> n
     y0, y1, x0, x1 = max(by0 - p, 0), min(by1 + p, h), max(bx0 - p, 0), min(bx1 + p, w)
     out[y0 - (by0 - p) : y1 - (by0 - p), x0 - (bx0 - p) : x1 - (bx0 - p)] = image[y0:y1, x0:x1]
     return out
-
-
-def _median(values: np.ndarray) -> float:
-    """Median of ``values`` (as :func:`numpy.median`, without its overhead on small arrays)."""
-    return _quantile(np.sort(values, axis=None), 0.5)
-
-
-def _quantile(ordered: np.ndarray, q: float) -> float:
-    """Quantile ``q`` of sorted ``ordered``, linearly interpolated (as :func:`numpy.quantile`)."""
-    at = q * (ordered.size - 1)
-    i = int(at)
-    j = min(i + 1, ordered.size - 1)
-    return float(ordered[i]) + (at - i) * (float(ordered[j]) - float(ordered[i]))
 
 
 def _odd(value: float) -> int:
