@@ -230,6 +230,14 @@ def copy_real() -> list[dict[str, Any]]:
     return entries
 
 
+def render_all(specs: list[dict[str, Any]], jobs: int) -> list[dict[str, Any]]:
+    """:func:`make_synthetic` of every spec, in order, in ``jobs`` processes (same bytes for any)."""
+    if jobs <= 1:
+        return [make_synthetic(s) for s in specs]
+    with get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(jobs) as pool:
+        return pool.map(make_synthetic, specs, chunksize=1)
+
+
 def dev_specs(root: Path, copies: int, seed_offset: int) -> list[dict[str, Any]]:
     """The samples' mix of scenes ``copies`` times over, with seeds ``seed_offset`` and up
     (``+ 10000`` per copy), so a development set never shares a scene with ``samples/``."""
@@ -253,11 +261,7 @@ def make_dev(root: Path, copies: int, seed_offset: int, jobs: int) -> int:
     for old in (root / "synthetic").glob("*.jpg"):
         old.unlink()
     specs = dev_specs(root, copies, seed_offset)
-    if jobs > 1:
-        with get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(jobs) as pool:
-            entries = pool.map(make_synthetic, specs, chunksize=1)
-    else:
-        entries = [make_synthetic(s) for s in specs]
+    entries = render_all(specs, jobs)
     (root / "labels.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "images": entries}, indent=1) + "\n")
     print(f"wrote {len(entries)} development images to {root} in {time.time() - t0:.1f} s")
     return 0
@@ -278,11 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         for f in d.glob("*.jpg"):
             f.unlink()
     specs = build_specs()
-    if args.jobs > 1:
-        with get_context("fork" if sys.platform.startswith("linux") else "spawn").Pool(args.jobs) as pool:
-            synth_entries = pool.map(make_synthetic, specs, chunksize=1)
-    else:
-        synth_entries = [make_synthetic(s) for s in specs]
+    synth_entries = render_all(specs, args.jobs)
     real_entries = copy_real()
     labels = {"schema_version": SCHEMA_VERSION, "images": synth_entries + real_entries}
     LABELS.write_text(json.dumps(labels, indent=1) + "\n")
