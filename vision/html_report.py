@@ -31,12 +31,14 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
+import numpy as np
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 from PIL import Image
 
 from . import __version__
-from .overlay import THUMB_DIR, THUMB_SIDE, thumbnail_name
+from .io import write_image
+from .overlay import THUMB_DIR, THUMB_SIDE, thumbnail, thumbnail_name
 from .report import read_results
 
 __all__ = [
@@ -118,15 +120,15 @@ def write_thumbnail(overlay: Path, thumb: Path, *, side: int = THUMB_SIDE) -> bo
             return False
     try:
         with Image.open(overlay) as im:
-            # reducing_gap=1 lets the JPEG decoder scale down by 1/2, 1/4 or 1/8 while decoding
-            # (Pillow's draft mode) as far as the thumbnail's size allows: about 3x faster
-            # than decoding in full and resizing.
-            im.thumbnail((side, side), Image.Resampling.LANCZOS, reducing_gap=1.0)
-            small = im.convert("RGB")
+            # Pillow's draft mode lets the JPEG decoder scale down by 1/2, 1/4 or 1/8 while
+            # decoding, as far as the thumbnail's size allows: a few times cheaper than a
+            # full decode. The rest is the reduction the scan's workers use.
+            im.draft("RGB", (side, side))
+            rgb = np.asarray(im.convert("RGB"))
     except (OSError, ValueError, SyntaxError, EOFError):
         return False
     thumb.parent.mkdir(parents=True, exist_ok=True)
-    small.save(thumb, format="JPEG", quality=80)
+    write_image(thumb, thumbnail(rgb, side), quality=80)
     return True
 
 
