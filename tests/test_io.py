@@ -102,6 +102,18 @@ def test_decode_rejects_bad_limit():
         decode_image(b"x", max_pixels=0)
 
 
+def _jpeg(mode="RGB", trailer=b"", cut=0, size=(64, 48), **save):
+    """A JPEG of a gradient in Pillow ``mode``, cut short by ``cut`` bytes, ``trailer`` appended."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(gradient_image(*size)).convert(mode).save(buf, format="JPEG", **save)
+    data = buf.getvalue()
+    return (data[:-cut] if cut else data) + trailer
+
+
 @pytest.mark.parametrize("mode", ["RGB", "L"])
 @pytest.mark.parametrize("trailer", [b"", b"\0\0", b"appended bytes"])
 def test_jpeg_pixels_match_pillow(tmp_path, mode, trailer):
@@ -110,25 +122,12 @@ def test_jpeg_pixels_match_pillow(tmp_path, mode, trailer):
 
     from PIL import Image
 
-    buf = io.BytesIO()
-    Image.fromarray(gradient_image(128, 96)).convert(mode).save(buf, format="JPEG", quality=70)
-    data = buf.getvalue() + trailer
+    data = _jpeg(mode, trailer, size=(128, 96), quality=70)
     expected = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
     loaded = decode_image(data)
     assert loaded.rgb.shape == (96, 128, 3)
     np.testing.assert_array_equal(loaded.rgb, expected)
     assert ("grayscale expanded to RGB" in loaded.notes) == (mode == "L")
-
-
-def _jpeg(mode="RGB", trailer=b"", cut=0, **save):
-    import io
-
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.fromarray(gradient_image(64, 48)).convert(mode).save(buf, format="JPEG", **save)
-    data = buf.getvalue()
-    return (data[:-cut] if cut else data) + trailer
 
 
 @pytest.mark.parametrize(
