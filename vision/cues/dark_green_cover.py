@@ -12,6 +12,7 @@ lightness more than hue). ``colour`` names the nearest reference.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -36,6 +37,14 @@ REFERENCES_LCH: dict[str, tuple[float, float, float]] = {
 def _lch_to_lab(lch: tuple[float, float, float]) -> np.ndarray:
     l, c, h = lch
     return np.array([l, c * np.cos(np.radians(h)), c * np.sin(np.radians(h))])
+
+
+@lru_cache(maxsize=8)
+def _reference_labs(references: tuple[tuple[str, tuple[float, float, float]], ...]) -> np.ndarray:
+    """CIELAB ``(k, 3)`` of named ``(L*, C*, hue)`` references (read-only: shared between calls)."""
+    labs = np.array([_lch_to_lab(lch) for _, lch in references])
+    labs.setflags(write=False)
+    return labs
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,21 @@ class DarkGreenCoverParams:
         object.__setattr__(self, "references", tuple((str(n), tuple(float(v) for v in lch)) for n, lch in self.references))
 
 
+#: Sample positions along a candidate tube, as fractions of its half-length.
+_ALONG = np.linspace(-1.0, 1.0, 32)
+#: Offsets across a candidate tube, in diameters, at which :func:`find_tubes` samples it:
+#: its interior (the middle 60 % of its width), then the strips just outside either edge.
+_INTERIOR = np.linspace(-0.3, 0.3, 5)
+_FLANK = np.linspace(0.65, 1.05, 3)
+_ACROSS = np.concatenate([_INTERIOR, -_FLANK, _FLANK])
+#: Longest segments paired up, and most segment pairs examined as tubes.
+_MAX_SEGMENTS, _MAX_CANDIDATES = 40, 30
+#: Segment pairs ``(a, b)`` to test: each pair once, ``b`` after ``a``.
+_PAIRS = np.triu(np.ones((_MAX_SEGMENTS, _MAX_SEGMENTS), bool), 1)
+#: :func:`lab_u8_to_float` of every 8-bit value, ``(256, 3) float32``.
+_LAB_FLOAT = lab_u8_to_float(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1))
+
+
 def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams(), limit: int = 3) -> list[dict]:
     """Tube-like strips: long parallel edge pairs with a uniform interior.
 
@@ -109,54 +133,56 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
     if segments is None:
         return []
     seg = np.asarray(segments).reshape(-1, 4).astype(np.float64)
-    lengths = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
-    seg, lengths = seg[np.argsort(-lengths)][:40], np.sort(lengths)[::-1][:40]
+    seg = seg[np.argsort(-np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1]))[:_MAX_SEGMENTS]]
     angles = np.arctan2(seg[:, 3] - seg[:, 1], seg[:, 2] - seg[:, 0]) % np.pi
     dmin, dmax = params.diameter_range[0] * long_side, params.diameter_range[1] * long_side
-    # Pair tests for all segment pairs at once: parallel, a tube diameter apart, overlapping.
-    u_all = np.stack([np.cos(angles), np.sin(angles)], -1)
-    v_all = np.stack([-u_all[:, 1], u_all[:, 0]], -1)
-    p0, p1 = seg[:, :2], seg[:, 2:]
-    mid = (p0 + p1) / 2.0
-    a_idx, b_idx = np.triu_indices(len(seg), 1)
-    dtheta = np.abs(angles[a_idx] - angles[b_idx])
+    # Pair tests for all segment pairs at once, as (a, b) matrices in segment a's frame
+    # (origin at its start, u along it, v across): parallel, a tube diameter apart, overlapping.
+    x0, y0, x1, y1 = seg.T
+    ux, uy = np.cos(angles), np.sin(angles)
+    u_all = np.stack([ux, uy], -1)
+    v_all = np.stack([-uy, ux], -1)
+    dtheta = np.abs(angles[:, None] - angles)
     dtheta = np.minimum(dtheta, np.pi - dtheta)
-    u_a, v_a, origin = u_all[a_idx], v_all[a_idx], p0[a_idx]
-    dist = np.einsum("ni,ni->n", mid[b_idx] - origin, v_a)
-    ta0 = np.zeros(len(a_idx))
-    ta1 = np.einsum("ni,ni->n", p1[a_idx] - origin, u_a)
-    tb0 = np.einsum("ni,ni->n", p0[b_idx] - origin, u_a)
-    tb1 = np.einsum("ni,ni->n", p1[b_idx] - origin, u_a)
-    lo = np.maximum(np.minimum(ta0, ta1), np.minimum(tb0, tb1))
-    hi = np.minimum(np.maximum(ta0, ta1), np.maximum(tb0, tb1))
+    dist = ((x0 + x1) / 2.0 - x0[:, None]) * -uy[:, None] + ((y0 + y1) / 2.0 - y0[:, None]) * ux[:, None]
+    # Along u, segment a runs from 0 to ta1 and segment b from tb0 to tb1; they overlap on [lo, hi].
+    ta1 = ((x1 - x0) * ux + (y1 - y0) * uy)[:, None]
+    tb0 = (x0 - x0[:, None]) * ux[:, None] + (y0 - y0[:, None]) * uy[:, None]
+    tb1 = (x1 - x0[:, None]) * ux[:, None] + (y1 - y0[:, None]) * uy[:, None]
+    lo = np.maximum(np.minimum(0.0, ta1), np.minimum(tb0, tb1))
+    hi = np.minimum(np.maximum(0.0, ta1), np.maximum(tb0, tb1))
     overlap = hi - lo
     ok = (
-        (dtheta <= np.radians(5.0))
+        _PAIRS[: len(seg), : len(seg)]
+        & (dtheta <= np.radians(5.0))
         & (np.abs(dist) >= max(dmin, 3.0))
         & (np.abs(dist) <= dmax)
         & (overlap >= params.min_tube_length * long_side)
         & (overlap >= params.min_aspect * np.abs(dist))
     )
-    cand = np.flatnonzero(ok)[np.argsort(-overlap[ok])][:30]
-    if cand.size == 0:
+    a, b = np.nonzero(ok)
+    best = np.argsort(-overlap[a, b])[:_MAX_CANDIDATES]
+    if best.size == 0:
         return []
-    u, v = u_all[a_idx[cand]], v_all[a_idx[cand]]
-    length, diameter = overlap[cand], np.abs(dist[cand])
-    centre = origin[cand] + u * ((lo[cand] + hi[cand]) / 2.0)[:, None] + v * (dist[cand] / 2.0)[:, None]
-    # Every candidate's interior (the middle 60 % of its width) and the strips just outside
-    # each edge, sampled on one grid for all candidates at once.
-    inner = _sample(small, centre, u, v, length * 0.45, diameter, np.linspace(-0.3, 0.3, 5))
-    count = np.count_nonzero(~np.isnan(inner[..., 0]), axis=1)
-    med = _nan_median(inner)  # (n, 3); rows without samples are dropped below
+    a, b = a[best], b[best]
+    u, v = u_all[a], v_all[a]
+    lo, hi, dist = lo[a, b], hi[a, b], dist[a, b]
+    length, diameter = overlap[a, b], np.abs(dist)
+    centre = seg[a, :2] + u * ((lo + hi) / 2.0)[:, None] + v * (dist / 2.0)[:, None]
+    # Every candidate's interior and the strips just outside each edge, sampled on one grid
+    # for all candidates at once, then taken apart.
+    samples, inside = _sample(small, centre, u, v, length * 0.45, diameter, _ACROSS)
+    ends = np.cumsum([0, _INTERIOR.size, _FLANK.size, _FLANK.size]) * _ALONG.size
+    (inner, count), *rings = [(samples[:, i:j], np.count_nonzero(inside[:, i:j], axis=1)) for i, j in zip(ends[:-1], ends[1:])]
+    med = _nan_median(inner, count)  # (n, 3); rows without samples are dropped below
     # Mostly one paint: markings, tape and glints may cover part of the tube.
-    close = np.linalg.norm((inner - med[:, None, :]) * [0.5, 1.0, 1.0], axis=2) <= params.paint_tolerance
+    off = inner - med[:, None, :]
+    close = np.sqrt((off[..., 0] * 0.5) ** 2 + off[..., 1] ** 2 + off[..., 2] ** 2) <= params.paint_tolerance
     uniformity = close.sum(axis=1) / np.maximum(count, 1)
-    contrast = np.zeros(len(cand))
-    for sign in (-1.0, 1.0):
-        ring = _sample(small, centre, u, v, length * 0.45, diameter, sign * np.linspace(0.65, 1.05, 3))
-        usable = np.count_nonzero(~np.isnan(ring[..., 0]), axis=1) >= 4
-        ring_med = _nan_median(ring)
-        contrast = np.maximum(contrast, np.where(usable, np.linalg.norm(ring_med - med, axis=1), 0.0))
+    contrast = np.zeros(len(best))
+    for ring, ring_count in rings:
+        ring_med = _nan_median(ring, ring_count)
+        contrast = np.maximum(contrast, np.where(ring_count >= 4, np.linalg.norm(ring_med - med, axis=1), 0.0))
     good = (count >= 8) & (uniformity >= params.min_paint_fraction) & (contrast >= params.min_surround_difference)
     size = np.minimum(1.0, diameter / (0.04 * long_side))
     score = length / long_side * size * np.minimum(1.0, contrast / 25.0) * uniformity
@@ -177,53 +203,101 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
     return tubes[:limit]
 
 
-def _sample(lab: np.ndarray, centre: np.ndarray, u: np.ndarray, v: np.ndarray, half_length: np.ndarray, diameter: np.ndarray, across: np.ndarray) -> np.ndarray:
-    """Float CIELAB samples ``(n, 32 * len(across), 3)`` of ``n`` oriented strips.
+def _sample(lab: np.ndarray, centre: np.ndarray, u: np.ndarray, v: np.ndarray, half_length: np.ndarray, diameter: np.ndarray, across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float CIELAB samples of ``n`` oriented strips of an 8-bit Lab image.
 
     Strip ``i`` runs ``± half_length[i]`` along ``u[i]`` from ``centre[i]``, at offsets
-    ``across * diameter[i]`` along ``v[i]``; nearest-pixel samples, NaN outside the image.
+    ``across * diameter[i]`` along ``v[i]``; nearest-pixel samples.
+
+    Returns
+    -------
+    samples : (n, len(across) * 32, 3) float32 ndarray
+        Per strip the 32 samples along it at ``across[0]``, then those at ``across[1]``, and
+        so on; NaN outside the image.
+    inside : (n, len(across) * 32) bool ndarray
+        Which samples lie in the image.
     """
-    t = np.linspace(-1.0, 1.0, 32)
-    along = t[None, :, None] * half_length[:, None, None]  # (n, 32, 1)
-    off = across[None, None, :] * diameter[:, None, None]  # (n, 1, k)
-    x = centre[:, 0, None, None] + along * u[:, 0, None, None] + off * v[:, 0, None, None]
-    y = centre[:, 1, None, None] + along * u[:, 1, None, None] + off * v[:, 1, None, None]
-    x, y = np.rint(x).reshape(len(centre), -1).astype(int), np.rint(y).reshape(len(centre), -1).astype(int)
+    along = _ALONG[None, None, :] * half_length[:, None, None]  # (n, 1, 32)
+    off = across[None, :, None] * diameter[:, None, None]  # (n, k, 1)
+    x = np.rint(centre[:, 0, None, None] + along * u[:, 0, None, None] + off * v[:, 0, None, None]).reshape(len(centre), -1)
+    y = np.rint(centre[:, 1, None, None] + along * u[:, 1, None, None] + off * v[:, 1, None, None]).reshape(len(centre), -1)
     h, w = lab.shape[:2]
     inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
-    px = lab_u8_to_float(lab[np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]).astype(np.float64)
+    # Whole-pixel coordinates, so nearest-neighbour remapping reads exactly those pixels.
+    px = lab_u8_to_float(cv2.remap(lab, x.astype(np.float32), y.astype(np.float32), cv2.INTER_NEAREST))
     px[~inside] = np.nan
-    return px
+    return px, inside
 
 
-def _nan_median(samples: np.ndarray) -> np.ndarray:
-    """Per-row median ``(n, 3)`` of ``(n, m, 3)`` samples, NaNs left out (0 for a row of NaNs).
+def _nan_median(samples: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Per-row median ``(n, 3) float64`` of ``(n, m, 3)`` samples, NaNs left out (0 for a row of NaNs).
 
-    ``np.nanmedian`` goes through masked arrays and costs ~1 ms per call; sorting puts the
-    NaNs last, so the median is read at half of each row's count.
+    ``count`` holds each row's number of samples that are not NaN. ``np.nanmedian`` goes
+    through masked arrays and costs ~1 ms per call; sorting puts the NaNs last, so the
+    median is read at half of each row's count.
     """
     ordered = np.sort(samples, axis=1)
-    count = np.count_nonzero(~np.isnan(samples[..., 0]), axis=1)
-    lo = np.maximum(count - 1, 0) // 2
-    hi = np.maximum(count, 1) // 2
     rows = np.arange(len(samples))
-    med = (ordered[rows, lo] + ordered[rows, np.where(count > 0, hi, 0)]) / 2.0
+    lo, hi = ordered[rows, np.maximum(count - 1, 0) // 2], ordered[rows, np.where(count > 0, count // 2, 0)]
+    med = (lo.astype(np.float64) + hi) / 2.0
     return np.where(count[:, None] > 0, med, 0.0)
 
 
 def _tube_colour(scene: Scene, tube: dict) -> tuple[np.ndarray, int]:
     """Median CIELAB of the tube's paint at working resolution, leaving out tape,
-    yellow markings, stencils and specular highlights."""
-    px = strip_pixels(scene.lab, tube["centre"], tube["axis"], tube["length"] / 2.0 * 0.9, tube["diameter"] * 0.3)
-    if len(px) == 0:
+    yellow markings, stencils and specular highlights.
+
+    Returns
+    -------
+    lab : (3,) float32 ndarray
+        The median (``tube["lab"]`` when the strip has no pixels).
+    n : int
+        Pixels the median is taken over.
+    """
+    strip = (tube["centre"], tube["axis"], tube["length"] / 2.0 * 0.9, tube["diameter"] * 0.3)
+    # The lightness and (a, b) planes separately: picking 1- and 2-byte pixels out of an
+    # image costs a third of picking 3-byte ones.
+    lightness, ab = strip_pixels(scene.lightness, *strip), strip_pixels(scene.ab, *strip)
+    if len(ab) == 0:
         return tube["lab"], 0
-    ab = (px[:, 1].astype(np.uint16) << 8) | px[:, 2]
-    marking = hue_chroma_table(105.0, 175.0, 30.0)[ab] | hue_chroma_table(62.0, 112.0, 36.0)[ab]
-    lab = lab_u8_to_float(px[~marking]) if (~marking).sum() >= 4 else lab_u8_to_float(px)
-    keep = lab[:, 0] < 88.0
-    if keep.sum() >= 4:
-        lab = lab[keep]
-    return np.median(lab, axis=0), int(len(lab))
+    paint = ~(hue_chroma_table(105.0, 175.0, 30.0)[ab] | hue_chroma_table(62.0, 112.0, 36.0)[ab])
+    if np.count_nonzero(paint) < 4:
+        paint[:] = True
+    unlit = paint & (_LAB_FLOAT[lightness, 0] < 88.0)
+    if np.count_nonzero(unlit) >= 4:
+        paint = unlit
+    channels = (lightness, (ab >> 8).astype(np.uint8), (ab & 0xFF).astype(np.uint8))
+    return _median_u8(channels, paint), int(np.count_nonzero(paint))
+
+
+def _median_u8(channels: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.ndarray) -> np.ndarray:
+    """``np.median(lab_u8_to_float(px[rows]), axis=0)`` of 8-bit Lab pixels ``px``, given
+    as their three channels, from per-channel histograms.
+
+    The 8-bit to float conversion is increasing in each channel, so the middle values are
+    the conversions of the middle 8-bit codes; an even count averages the two (float32, as
+    ``np.median`` does). A histogram costs less than selecting the rows and sorting them.
+
+    Parameters
+    ----------
+    channels : three (n,) uint8 ndarrays
+        L, a and b codes of the pixels.
+    rows : (n,) bool ndarray
+        The pixels to take, at least one.
+
+    Returns
+    -------
+    (3,) float32 ndarray
+    """
+    mask = rows.view(np.uint8)
+    count = np.count_nonzero(rows)
+    middle = [(count - 1) // 2, count // 2]  # ranks of the middle one or two values
+    med = np.empty(3, np.float32)
+    for c, codes in enumerate(channels):
+        ranks = np.cumsum(cv2.calcHist([codes], [0], mask, [256], [0, 256]).ravel())  # float32, exact below 2**24
+        lo, hi = _LAB_FLOAT[np.searchsorted(ranks, middle, side="right"), c]
+        med[c] = (lo + hi) / np.float32(2.0)
+    return med
 
 
 def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) -> CueResult:
@@ -275,12 +349,11 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
     if colour[0] > 92.0:
         return CueResult.not_assessable(NAME, "tube overexposed", fields={"colour": None})
     names = [n_ for n_, _ in params.references]
-    refs = np.array([_lch_to_lab(lch) for _, lch in params.references])
-    dist = ciede2000(colour[None, :], refs, kL=2.0)
+    dist = ciede2000(colour[None, :], _reference_labs(params.references), kL=2.0)
     nearest = names[int(np.argmin(dist))]
     t = names.index(params.target)
     d_target = float(dist[t])
-    d_other = float(np.min(np.delete(dist, t)))
+    d_other = min(d for i, d in enumerate(dist.tolist()) if i != t)
     similarity = d_other / (d_target + d_other + 1e-9)
     present = nearest == params.target and d_target <= params.max_delta_e
     score = similarity if present else min(similarity, 0.49)

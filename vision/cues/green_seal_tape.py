@@ -40,6 +40,7 @@ for the tube's edges next, and the full context test on the best few hypotheses 
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -935,14 +936,14 @@ def _hypotheses(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[list[d
     when the component fails the shape test."""
     params = frame.params
     bh, bw = comp.shape
-    m = cv2.mean(frame.lab[y : y + bh, x : x + bw], mask=comp)
-    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
     shape = _shape(comp)
     if shape is None:
         return None
     (cx, cy), (rw, rh), angle, rect_fill, solidity = shape
     if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 3.0 or max(rw, rh) < 0.5 * params.min_diameter:
         return None
+    m = cv2.mean(frame.lab[y : y + bh, x : x + bw], mask=comp)
+    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
     green = _green(frame, colour)[0] >= 0.8 * params.min_chroma
     base = {"area": int(cv2.countNonZero(comp)), "box": (x, y, bw, bh), "comp": comp, "passes": False, "colour_limited": not green, "quality": 0.0, "partial": 0.0, "rectangularity": rect_fill, "solidity": solidity}
     if not green:
@@ -1004,6 +1005,7 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
     band_chroma = math.hypot(float(colour[1]), float(colour[2]))
     band_light = float(colour[0])
     found: dict = {}
+    before, after = grid < 0, grid > 0
     for n, t, e in hyps:
         Q, ok = (P, valid) if n == 0 else (P[:, ::-1].transpose(1, 0, 2), valid[:, ::-1].T)
         gap = 1.5 + 0.05 * t
@@ -1011,11 +1013,11 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
         rows = np.abs(grid) <= half_v
         along = np.abs(grid) - t / 2.0 - gap
         cols = (along >= 0.0) & (along <= max(3.0, 0.6 * min(e, 3.0 * t)))
-        weight = np.stack([cols & (grid < 0), cols & (grid > 0)]).astype(np.float64)
-        n_cols = weight.sum(axis=1)
+        weight = np.stack([cols & before, cols & after])
+        n_cols = np.count_nonzero(weight, axis=1)
         if not n_cols.all():
             continue
-        weight /= n_cols[:, None]
+        weight = weight / n_cols[:, None]
         good = ((ok[rows].astype(np.float64) @ weight.T).mean(axis=0) >= 0.6).tolist()
         profiles = (Q.transpose(0, 2, 1).reshape(size * 3, size) @ weight.T).reshape(size, 3, 2).transpose(2, 0, 1)
         steps = np.zeros((2, size))
@@ -1043,8 +1045,9 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
                     continue
                 i1, i2 = pairs[s]
                 v1, v2 = g[i1], g[i2]
-                lo = next(i for i in range(size) if g[i] > v1 + 0.15 * (v2 - v1)) if v2 > v1 else size
-                hi = next((i for i in range(size - 1, -1, -1) if g[i] < v2 - 0.15 * (v2 - v1)), -1) + 1
+                # The rows strictly inside the middle 70 % between the edges (``g`` ascends).
+                lo = bisect.bisect_right(g, v1 + 0.15 * (v2 - v1)) if v2 > v1 else size
+                hi = bisect.bisect_left(g, v2 - 0.15 * (v2 - v1))
                 if v2 - v1 < max(0.6 * e, params.min_diameter) or hi <= lo:
                     continue
                 paint = [(cum[s][hi][c] - cum[s][lo][c]) / (hi - lo) for c in range(3)]
@@ -1142,7 +1145,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     spread_w = reach / np.maximum(reach.sum(axis=1), 1)[:, None]
     light = inner[..., 0]
     m1 = light @ spread_w.T
-    texture = np.median(np.sqrt(np.maximum((light * light) @ spread_w.T - m1 * m1, 0.0)), axis=0)
+    texture = _column_medians(np.sqrt(np.maximum((light * light) @ spread_w.T - m1 * m1, 0.0)))
     # Tape and paint on one cylinder share its shading: their lightness ratio (cube-root
     # reflectance ratio) is the same in every row of a Lambertian tube.
     ratio = (tape_rows[:, :1] + 16.0) / (lit[..., 0] @ weight.T + 16.0)
@@ -1231,6 +1234,14 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
         "flank_pixels": inner[:, near[main["side"]]],
         "tape_pixels": block[sel],
     }
+
+
+def _column_medians(values: np.ndarray) -> np.ndarray:
+    """Median of each column of a ``(n, k)`` array (n >= 1), as :func:`numpy.median` with
+    ``axis=0`` computes it, without its overhead (it is called per band hypothesis)."""
+    ordered = np.sort(values, axis=0)
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2.0
 
 
 def _finish(cand: dict) -> None:

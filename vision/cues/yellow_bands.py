@@ -21,7 +21,7 @@ part of it is found); ``groups`` is the number of legs showing a full group of t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -153,28 +153,10 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     reason = assessability(scene, min_side=params.min_side)
     if reason:
         return CueResult.not_assessable(NAME, reason, fields={"count": 0, "groups": 0})
-    h, w = scene.shape
-    lo, hi = params.hue_range
-    # One table look-up classes every pixel's (a*, b*): 3 seed chroma, 2 growth, 1 faint.
-    level = np.take(_levels(lo, hi, params.faint_chroma, params.grow_chroma, params.seed_chroma), scene.ab)
-    level[scene.lightness < l_threshold(params.min_lightness)] = 0  # yellow paint is light
-    empty = CueResult(NAME, CueState.ABSENT, 0.0, (), {"yellow_blobs": 0, "yellow_fraction": 0.0}, fields={"count": 0, "groups": 0})
-    if not level.any():
-        return empty
-    # Seeds: clearly yellow pixels, or faintly yellow pixels on a mark that is brighter than
-    # its surroundings (4:2:0 JPEG halves the colour of a thin band, not its lightness).
-    seeds = level >= 3
-    faint = level >= 1
-    if faint.any():
-        kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (params.mark_size, params.mark_size))
-        tophat = cv2.morphologyEx(scene.lightness, cv2.MORPH_TOPHAT, kernel)
-        seeds |= faint & (tophat >= l_threshold(params.min_mark_contrast))
-    if not seeds.any():
-        return empty
-    # Growth is bounded to a pixel around the seeds, so a band does not leak along a tan leg.
-    near = cv2.dilate(seeds.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
-    weak = seeds | ((level >= 2) & near)
-    found = blobs(weak, min_area=params.min_area, max_area=max(params.min_area, int(params.max_area_fraction * h * w)), seeds=seeds)
+    yellow = _yellow_blobs(scene, params)
+    if yellow is None:
+        return CueResult(NAME, CueState.ABSENT, 0.0, (), {"yellow_blobs": 0, "yellow_fraction": 0.0}, fields={"count": 0, "groups": 0})
+    found, seeds, weak = yellow
     measurements: dict = {"yellow_blobs": len(found), "yellow_fraction": float(np.count_nonzero(weak) / weak.size)}
 
     # A scene with hundreds of yellow specks (flowers, gravel) is searched among its largest
@@ -182,7 +164,8 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     if len(found) > params.max_blobs:
         found = _largest(found, params.max_blobs)
     pixels = _Pixels(scene, found, seeds, weak)
-    triples = _triples(scene, found, pixels, params) if len(found) >= 3 else []
+    pairs = _neighbour_pairs(found, params) if len(found) >= 2 else None  # for triples and pairs alike
+    triples = _triples(scene, found, pairs, pixels, params) if len(found) >= 3 else []
     groups: list[dict] = []
     used: set[int] = set()
     for t in sorted(triples, key=lambda t: -t["quality"]):
@@ -203,7 +186,7 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
         measurements["group_quality"] = best["quality"]
         return CueResult(NAME, CueState.PRESENT, score, tuple(regions), measurements, fields={"count": 3, "groups": len(groups)})
 
-    pair = _best_pair(scene, found, pixels, params) if 2 <= len(found) <= params.max_pair_blobs else None
+    pair = _best_pair(scene, found, pairs, pixels, params) if 2 <= len(found) <= params.max_pair_blobs else None
     if pair is not None:
         measurements.update({k: v for k, v in pair.items() if k != "members"})
         regions = tuple(Region(tuple(scene.box_to_original(*found.box[m])), 0.3, "band (pair)") for m in pair["members"])
@@ -220,13 +203,75 @@ def _levels(hue_min: float, hue_max: float, faint: float, grow: float, seed: flo
     return table
 
 
+def _yellow_blobs(scene: Scene, params: YellowBandsParams) -> tuple[Blobs, np.ndarray, np.ndarray] | None:
+    """Yellow components by hysteresis, with their seed and grown masks ``(h, w) bool``.
+
+    Returns ``None`` when the scene has no seed pixel. Every step after the table look-up
+    runs on the bounding box of the yellow pixels (the top-hat on that box widened by its
+    reach, so each value it reports equals the whole image's).
+    """
+    h, w = scene.shape
+    lo, hi = params.hue_range
+    # One table look-up classes every pixel's (a*, b*): 3 seed chroma, 2 growth, 1 faint.
+    # Yellow paint is light: a 0/255 mask clears darker pixels (a bitwise and, one pass).
+    light = cv2.compare(scene.lightness, l_threshold(params.min_lightness), cv2.CMP_GE)
+    level = cv2.bitwise_and(np.take(_levels(lo, hi, params.faint_chroma, params.grow_chroma, params.seed_chroma), scene.ab), light)
+    x, y, bw, bh = cv2.boundingRect(level)  # every yellow pixel lies in this box
+    if bw == 0:
+        return None
+    box = (slice(y, y + bh), slice(x, x + bw))
+    level = level[box]
+    # Seeds: clearly yellow pixels, or faintly yellow pixels on a mark that is brighter than
+    # its surroundings (4:2:0 JPEG halves the colour of a thin band, not its lightness).
+    seeds = level >= 3
+    unsure = (level >= 1) & ~seeds  # faintly yellow: the top-hat decides
+    ux, uy, uw, uh = cv2.boundingRect(unsure.view(np.uint8))
+    if uw:
+        sub = (slice(uy, uy + uh), slice(ux, ux + uw))
+        tophat = _tophat(scene.lightness, (x + ux, y + uy, uw, uh), params.mark_size)
+        seeds[sub] |= unsure[sub] & (tophat >= l_threshold(params.min_mark_contrast))
+    if not seeds.any():
+        return None
+    # Growth is bounded to a pixel around the seeds, so a band does not leak along a tan leg.
+    near = cv2.dilate(seeds.view(np.uint8), np.ones((3, 3), np.uint8)).view(bool)
+    grown = seeds | ((level >= 2) & near)
+    full_seeds, full_weak = np.zeros((h, w), bool), np.zeros((h, w), bool)
+    full_seeds[box], full_weak[box] = seeds, grown
+    # Every grown pixel touches a seed, so every component holds one: the hysteresis test
+    # of blobs(..., seeds=) would keep them all.
+    found = blobs(full_weak, min_area=params.min_area, max_area=max(params.min_area, int(params.max_area_fraction * h * w)))
+    return found, full_seeds, full_weak
+
+
+def _tophat(lightness: np.ndarray, box: tuple[int, int, int, int], size: int) -> np.ndarray:
+    """White top-hat of ``lightness`` with a ``size`` x ``size`` ellipse, over ``box`` only.
+
+    ``box`` is ``(x, y, w, h)``; returns ``(h, w) uint8``. The opening (an erosion, then a
+    dilation) reads pixels up to ``2 * (size // 2)`` away, so it runs on the box widened
+    by that much, clipped to the image (whose edges both treat alike), and the widening
+    is cut off again: every value equals the whole image's top-hat there.
+    """
+    x, y, w, h = box
+    reach = 2 * (size // 2)
+    height, width = lightness.shape
+    x0, y0 = max(x - reach, 0), max(y - reach, 0)
+    x1, y1 = min(x + w + reach, width), min(y + h + reach, height)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    tophat = cv2.morphologyEx(lightness[y0:y1, x0:x1], cv2.MORPH_TOPHAT, kernel)
+    return tophat[y - y0 : y - y0 + h, x - x0 : x - x0 + w]
+
+
 def _largest(found: Blobs, n: int) -> Blobs:
     """The ``n`` largest blobs (same label image)."""
     keep = np.sort(np.argsort(-found.area, kind="stable")[:n])
     return Blobs(found.labels, found.ids[keep], found.area[keep], found.box[keep], found.centre[keep], found.cov[keep])
 
 
-def _neighbour_pairs(found: Blobs, params: YellowBandsParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+#: Index pairs ``(i, j)`` of neighbouring blobs and their distance (:func:`_neighbour_pairs`).
+_Pairs = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _neighbour_pairs(found: Blobs, params: YellowBandsParams) -> _Pairs:
     """Index pairs (i, j) of blobs close enough to be neighbouring bands, with their distance."""
     size = np.sqrt(found.area)
     diff = found.centre[:, None, :] - found.centre[None, :, :]
@@ -253,8 +298,8 @@ class _Chains:
     """Candidate chains of bands (pairs or triples), tested all at once.
 
     ``members`` is ``(n, k)`` blob indices ordered along each chain. Every test of the
-    pattern's geometry is an array expression over the ``n`` chains; :meth:`keep` drops
-    the chains that fail, so the pixel-level tests run on survivors only.
+    pattern's geometry is an array expression over the ``n`` chains, ``ok`` says which
+    pass; the pixel-level tests run on the survivors only (:func:`_survivors`).
     """
 
     def __init__(self, found: Blobs, members: np.ndarray, params: YellowBandsParams) -> None:
@@ -264,23 +309,25 @@ class _Chains:
         span = centres[:, -1] - centres[:, 0]
         length = np.maximum(np.hypot(span[:, 0], span[:, 1]), 1e-9)
         self.u = span / length[:, None]
-        self.v = np.stack([-self.u[:, 1], self.u[:, 0]], -1)
+        self.v = self.u[:, ::-1] * [-1.0, 1.0]  # u turned a right angle
         self.along = self._extent(self.u)  # (n, k) band length along the chain
         self.across = self._extent(self.v)
-        steps = np.diff(centres, axis=1)
+        steps = centres[:, 1:] - centres[:, :-1]
         self.spacing = np.hypot(steps[..., 0], steps[..., 1])  # (n, k - 1)
-        self.ratio = self.spacing.mean(axis=1) / self.along.mean(axis=1)
+        # Per-chain means (the measurements report them): spacing, band length and width.
+        self.mean_spacing = mean_d = self.spacing.mean(axis=1)
+        self.band_length = self.along.mean(axis=1)
+        self.band_width = self.across.mean(axis=1)
+        self.ratio = mean_d / self.band_length
         areas = found.area[members]
         self.area_ratio = areas.max(axis=1) / areas.min(axis=1)
-        mean_d = self.spacing.mean(axis=1)
         self.irregularity = np.abs(self.spacing[:, 0] - self.spacing[:, -1]) / mean_d
         # Distance of the middle band from the line through the end bands (0 for pairs).
         self.offline = np.abs(np.einsum("ni,ni->n", centres[:, members.shape[1] // 2] - centres[:, 0], self.v))
+        # An elongated blob oblique to the chain: diagonal hazard stripes.
         axes, elongation = _major_axes(found)
-        oblique = np.zeros(len(members), bool)
-        for m in members.T:  # an elongated blob oblique to the chain: diagonal hazard stripes
-            cos = np.abs(np.einsum("ni,ni->n", axes[m], self.u))
-            oblique |= (elongation[m] >= 1.6) & (cos > np.cos(np.radians(65.0))) & (cos < np.cos(np.radians(25.0)))
+        cos = np.abs(np.einsum("nki,ni->nk", axes[members], self.u))
+        oblique = np.any((elongation[members] >= 1.6) & (cos > np.cos(np.radians(65.0))) & (cos < np.cos(np.radians(25.0))), axis=1)
         lo, hi = params.spacing_to_length
         self.ok = (
             (length >= 2.0)
@@ -293,6 +340,9 @@ class _Chains:
             & (self.irregularity <= params.max_spacing_irregularity)
             & (self.offline <= 0.2 * mean_d + 1.0)
         )
+
+    def __len__(self) -> int:
+        return len(self.members)
 
     def _extent(self, direction: np.ndarray) -> np.ndarray:
         """Extents (uniform-bar estimate, sqrt(12)·sd) of every member along per-chain ``direction``."""
@@ -313,7 +363,7 @@ class _Chains:
         """
         found, members = self.found, self.members
         n = len(members)
-        spacing = self.spacing.mean(axis=1)[:, None]
+        spacing = self.mean_spacing[:, None]
         similar = found.area[None, :] >= found.area[members].mean(axis=1)[:, None] / 4.0
         similar[np.arange(n)[:, None], members] = False
         hit = np.zeros(n, bool)
@@ -325,42 +375,54 @@ class _Chains:
         return hit
 
 
+#: Sample positions (fractions of the middle half of a gap) for :meth:`_Pixels.band_paint_between`.
+_SAMPLES = np.linspace(0.0, 1.0, 24)
+
+
 class _Pixels:
     """Pixel statistics the chain tests need, computed once per scene and only when asked."""
 
     def __init__(self, scene: Scene, found: Blobs, seeds: np.ndarray, yellow: np.ndarray) -> None:
         self.scene, self.found, self.seeds, self.yellow = scene, found, seeds, yellow
+        self._blob_lab, self._seed_count = np.zeros((len(found), 3)), np.zeros(len(found))
+        self._measured = np.zeros(len(found), bool)
 
-    @cached_property
-    def band_lab(self) -> tuple[np.ndarray, np.ndarray]:
-        """Mean float CIELAB ``(blobs, 3)`` of each blob's seed pixels (its strongly coloured
-        core: the blurred rim mixes with the leg), and the seed counts ``(blobs,)``."""
-        found = self.found
-        lookup = np.full(int(found.labels.max()) + 1, -1, np.int64)
-        lookup[found.ids] = np.arange(len(found))
-        flat = np.flatnonzero(self.seeds)
-        index = lookup[found.labels.ravel()[flat]]
-        inside = index >= 0
-        index, flat = index[inside], flat[inside]
-        px = lab_u8_to_float(self.scene.lab.reshape(-1, 3)[flat])
-        count = np.bincount(index, minlength=len(found)).astype(np.float64)
-        sums = np.stack([np.bincount(index, px[:, c], len(found)) for c in range(3)], -1)
-        return sums / np.maximum(count, 1.0)[:, None], count
+    def band_lab(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean float CIELAB ``(..., 3)`` of the seed pixels of blobs ``index`` (their strongly
+        coloured core: the blurred rim mixes with the leg), and their seed counts ``(...)``.
+
+        A blob is measured when first asked for, over its bounding box (in raster order, as
+        over the whole image): the chain tests need few of a scene's blobs.
+        """
+        missing = np.unique(index[~self._measured[index]])
+        if missing.size:
+            found = self.found
+            x0, y0, cols, rows = found.box[missing].astype(int).T
+            owner, flat = _box_pixels(x0, y0, cols, rows, self.seeds.shape[1])
+            own = self.seeds.ravel()[flat] & (found.labels.ravel()[flat] == found.ids[missing][owner])
+            owner, flat = owner[own], flat[own]
+            px = lab_u8_to_float(self.scene.lab.reshape(-1, 3)[flat])
+            count = np.bincount(owner, minlength=missing.size).astype(np.float64)
+            sums = np.stack([np.bincount(owner, px[:, c], missing.size) for c in range(3)], -1)
+            self._blob_lab[missing] = sums / np.maximum(count, 1.0)[:, None]
+            self._seed_count[missing] = count
+            self._measured[missing] = True
+        return self._blob_lab[index], self._seed_count[index]
 
     def window_means(self, centres: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean float CIELAB ``(n, 3)`` and yellow fraction ``(n,)`` of square windows
-        ``centre ± radius`` (clipped to the image; few and small, so sliced directly)."""
+        ``centre ± radius`` (centres in the image; windows clipped to it), read all at once:
+        each window's pixels are gathered by index and summed (integer sums, exact)."""
         lab, yellow = self.scene.lab, self.yellow
         h, w = yellow.shape
-        means = np.zeros((len(centres), 3))
-        fraction = np.ones(len(centres))
-        for n, ((cx, cy), r) in enumerate(zip(np.rint(centres).astype(int), radius)):
-            win = (slice(max(cy - r, 0), min(cy + r + 1, h)), slice(max(cx - r, 0), min(cx + r + 1, w)))
-            patch, marked = lab[win], yellow[win]
-            if marked.size:
-                means[n] = patch.reshape(-1, 3).mean(axis=0)
-                fraction[n] = np.count_nonzero(marked) / marked.size
-        return lab_u8_to_float(means), fraction
+        cx, cy = np.rint(centres).astype(int).T
+        x0, x1 = np.maximum(cx - radius, 0), np.minimum(cx + radius + 1, w)
+        y0, y1 = np.maximum(cy - radius, 0), np.minimum(cy + radius + 1, h)
+        owner, flat = _box_pixels(x0, y0, x1 - x0, y1 - y0, w)
+        pixels = lab.reshape(-1, 3)[flat]
+        sums = np.stack([np.bincount(owner, pixels[:, c], len(centres)) for c in range(3)], -1)
+        size = (x1 - x0) * (y1 - y0)
+        return lab_u8_to_float(sums / size[:, None]), np.bincount(owner, yellow.ravel()[flat], len(centres)) / size
 
     def gap_contrast(self, chains: _Chains) -> np.ndarray:
         """Smallest CIE76 difference between each chain's bands and the leg between them.
@@ -384,9 +446,8 @@ class _Pixels:
 
     def band_colour(self, chains: _Chains) -> np.ndarray:
         """Float CIELAB ``(n, 3)`` of each chain's bands (seed-pixel means, weighted)."""
-        blob_lab, weight = self.band_lab
-        w = weight[chains.members]
-        return np.einsum("nk,nki->ni", w, blob_lab[chains.members]) / np.maximum(w.sum(axis=1), 1.0)[:, None]
+        blob_lab, weight = self.band_lab(chains.members)
+        return np.einsum("nk,nki->ni", weight, blob_lab) / np.maximum(weight.sum(axis=1), 1.0)[:, None]
 
     def band_paint_between(self, chains: _Chains, tolerance: float) -> np.ndarray:
         """Largest fraction of pixels of the bands' own colour (CIE76 within ``tolerance``)
@@ -397,15 +458,14 @@ class _Pixels:
         """
         found, members = self.found, chains.members
         h, w = self.yellow.shape
-        t = np.linspace(0.0, 1.0, 24)
         start = found.centre[members[:, :-1]]  # (n, k - 1, 2)
         step = found.centre[members[:, 1:]] - start
         # The middle half of each gap: a blurred band's rim reaches into the gap's ends.
-        band = chains.along.mean(axis=1)[:, None, None]
+        band = chains.band_length[:, None, None]
         length = np.maximum(chains.spacing[..., None], 1e-9)
         skip = band / 2.0 + 0.25 * np.maximum(length - band, 0.0)
         lo, hi = skip / length, 1.0 - skip / length  # (n, k - 1, 1)
-        pts = start[..., None, :] + (lo + (hi - lo) * t)[..., None] * step[..., None, :]  # (n, k - 1, 24, 2)
+        pts = start[..., None, :] + (lo + (hi - lo) * _SAMPLES)[..., None] * step[..., None, :]  # (n, k - 1, 24, 2)
         x = np.clip(np.rint(pts[..., 0]).astype(int), 0, w - 1)
         y = np.clip(np.rint(pts[..., 1]).astype(int), 0, h - 1)
         lab = lab_u8_to_float(self.scene.lab[y, x])  # (n, k - 1, 24, 3)
@@ -413,59 +473,92 @@ class _Pixels:
         same = np.linalg.norm(lab - colour, axis=-1) <= tolerance
         return same.mean(axis=2).max(axis=1)
 
-    def leg_strength(self, chains: _Chains, n: int) -> float:
+    def leg_strength(self, chains: _Chains, n: int, stop_below: float = -np.inf) -> float:
         """Evidence of a leg between the bands of chain ``n``: a bar about as wide as the
-        bands, with an edge on each side, at every gap (weakest gap's edge step, CIE76)."""
+        bands, with an edge on each side, at every gap (weakest gap's edge step, CIE76).
+
+        Stops at the first gap whose step is below ``stop_below`` and returns that step (the
+        weakest can only be weaker: a caller that rejects such legs needs no more gaps).
+        """
         members = chains.members[n]
-        width = float(chains.across[n].mean())
-        band_length = float(chains.along[n].mean())
+        width = float(chains.band_width[n])
+        band_length = float(chains.band_length[n])
         strength = np.inf
         for a, b, gap in zip(members[:-1], members[1:], chains.spacing[n]):
             mid = (self.found.centre[a] + self.found.centre[b]) / 2.0
             strength = min(strength, edge_pair_strength(self.scene.lab, mid, chains.u[n], max((gap - band_length) * 0.6, 1.0), width))
+            if strength < stop_below:
+                break
         return float(strength)
 
 
-def _triples(scene: Scene, found: Blobs, pixels: _Pixels, params: YellowBandsParams) -> list[dict]:
-    """Valid evenly spaced collinear triples of band-like blobs.
+def _box_pixels(x0: np.ndarray, y0: np.ndarray, cols: np.ndarray, rows: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pixel of the boxes ``(x0, y0, cols, rows)`` ``(n,)`` in an image ``width`` wide:
+    the index of its box and its flat raster index, box after box, each in raster order."""
+    size = cols * rows
+    owner = np.repeat(np.arange(size.size), size)
+    at = np.arange(owner.size) - np.repeat(np.cumsum(size) - size, size)  # raster index in the box
+    row, col = np.divmod(at, cols[owner])
+    return owner, (y0[owner] + row) * width + x0[owner] + col
+
+
+def _nearest_within(points: np.ndarray, centres: np.ndarray, radius: np.ndarray) -> np.ndarray:
+    """Index of the centre nearest to each point, or -1 when it is farther than ``radius``.
+
+    Parameters
+    ----------
+    points : (n, 2) ndarray
+    centres : (m, 2) ndarray
+    radius : (n,) ndarray
+
+    Returns
+    -------
+    (n,) int ndarray
+        As ``argmin`` over all centres (ties to the lower index) where that minimum is
+        within ``radius``, else -1. Only centres in a square window of ``radius`` (plus a
+        pixel for rounding) about each point are measured: the all-pairs table grows with
+        the square of the blob count.
+    """
+    order = np.argsort(centres[:, 0], kind="stable")
+    xs = centres[order, 0]
+    first = np.searchsorted(xs, points[:, 0] - radius - 1.0, "left")
+    count = np.searchsorted(xs, points[:, 0] + radius + 1.0, "right") - first
+    owner = np.repeat(np.arange(len(points)), count)
+    # Candidate c of point p: the sorted centres first[p], first[p] + 1, ... (count[p] of them).
+    cand = order[np.arange(owner.size) - np.repeat(np.cumsum(count) - count - first, count)]
+    dy = points[owner, 1] - centres[cand, 1]
+    band = np.abs(dy) <= radius[owner] + 1.0  # in the y-window too
+    owner, cand, dy = owner[band], cand[band], dy[band]
+    err = np.hypot(points[owner, 0] - centres[cand, 0], dy)
+    within = err <= radius[owner]
+    owner, cand, err = owner[within], cand[within], err[within]
+    best = np.lexsort((cand, err, owner))  # per point: nearest first, then lower index
+    lead = best[np.r_[True, owner[best][1:] != owner[best][:-1]]] if best.size else best
+    nearest = np.full(len(points), -1)
+    nearest[owner[lead]] = cand[lead]
+    return nearest
+
+
+def _triples(scene: Scene, found: Blobs, pairs: _Pairs, pixels: _Pixels, params: YellowBandsParams) -> list[dict]:
+    """Valid evenly spaced collinear triples of band-like blobs, with their measurements and
+    quality (mean of soft tests: regular spacing, gap colour, equal sizes, leg edges).
 
     Geometric tests run vectorised over all candidate triples, then the continuation and
-    gap-colour tests over the survivors; only those get the leg-edge test.
+    gap-colour tests over the survivors; only the first 200 of those get the leg-edge test.
+    ``pairs`` are the :func:`_neighbour_pairs`.
     """
-    i, j, d = _neighbour_pairs(found, params)
+    i, j, d = pairs
     if i.size == 0:
         return []
     # Predicted third band beyond j: k = 2*c_j - c_i; the nearest blob to that point.
-    pred = 2.0 * found.centre[j] - found.centre[i]
-    gap = pred[:, None, :] - found.centre[None, :, :]
-    err = np.hypot(gap[..., 0], gap[..., 1])
-    k = np.argmin(err, axis=1)
-    keep = (err[np.arange(k.size), k] <= 0.3 * d) & (k != i) & (k != j) & (i < k)
+    k = _nearest_within(2.0 * found.centre[j] - found.centre[i], found.centre, 0.3 * d)
+    keep = (k >= 0) & (k != i) & (k != j) & (i < k)
     if not keep.any():
         return []
-    chains = _Chains(found, np.stack([i[keep], j[keep], k[keep]], -1), params)
-    return _checked(scene, found, pixels, chains, params, limit=200, min_quality=params.min_group_quality)
-
-
-def _checked(scene: Scene, found: Blobs, pixels: _Pixels, chains: _Chains, params: YellowBandsParams, *, limit: int, min_quality: float) -> list[dict]:
-    """Run the pixel-level tests on the chains that passed the geometry; return the valid
-    ones with their measurements and quality (mean of soft tests: regular spacing, gap
-    colour, equal sizes, leg edges), keeping those of at least ``min_quality``."""
-    if not chains.ok.any():
-        return []
-    chains.keep(~chains.continues())
-    if not chains.ok.any():
-        return []
-    contrast = np.full(len(chains.members), -100.0)
-    contrast[chains.ok] = pixels.gap_contrast(_subset(chains, chains.ok))
-    chains.keep(contrast >= params.min_gap_contrast)
-    if chains.ok.any():
-        between = np.ones(len(chains.members))
-        between[chains.ok] = pixels.band_paint_between(_subset(chains, chains.ok), params.min_gap_contrast)
-        chains.keep(between <= params.max_band_paint_between)
+    chains, contrast = _survivors(_Chains(found, np.stack([i[keep], j[keep], k[keep]], -1), params), pixels, params)
     out = []
-    for n in np.flatnonzero(chains.ok)[:limit]:
-        leg = pixels.leg_strength(chains, int(n))
+    for n in range(min(len(chains), 200)):
+        leg = pixels.leg_strength(chains, n, stop_below=params.min_leg_edge)
         if leg < params.min_leg_edge:
             continue
         quality = float(
@@ -478,18 +571,18 @@ def _checked(scene: Scene, found: Blobs, pixels: _Pixels, chains: _Chains, param
                 ]
             )
         )
-        if quality < min_quality:
+        if quality < params.min_group_quality:
             continue
         u = chains.u[n]
         out.append(
             {
                 "members": [int(m) for m in chains.members[n]],
                 "quality": quality,
-                "spacing_px": float(chains.spacing[n].mean() * scene.working_pixel_size),
+                "spacing_px": float(chains.mean_spacing[n] * scene.working_pixel_size),
                 "spacing_irregularity": float(chains.irregularity[n]),
                 "spacing_to_band_length": float(chains.ratio[n]),
-                "band_length_px": float(chains.along[n].mean() * scene.working_pixel_size),
-                "band_width_px": float(chains.across[n].mean() * scene.working_pixel_size),
+                "band_length_px": float(chains.band_length[n] * scene.working_pixel_size),
+                "band_width_px": float(chains.band_width[n] * scene.working_pixel_size),
                 "gap_colour_difference": float(contrast[n]),
                 "leg_edge": leg,
                 "leg_angle_deg": float(np.degrees(np.arctan2(u[1], u[0])) % 180.0),
@@ -498,46 +591,75 @@ def _checked(scene: Scene, found: Blobs, pixels: _Pixels, chains: _Chains, param
     return out
 
 
+def _survivors(chains: _Chains, pixels: _Pixels, params: YellowBandsParams) -> tuple[_Chains, np.ndarray]:
+    """The chains that pass the geometry, continuation, gap-colour and band-paint tests (in
+    their order; each test runs on the survivors of those before), and their gap contrast."""
+    chains = _subset(chains, chains.ok)
+    if len(chains):
+        chains = _subset(chains, ~chains.continues())
+    if not len(chains):
+        return chains, np.zeros(0)
+    contrast = pixels.gap_contrast(chains)
+    keep = contrast >= params.min_gap_contrast
+    chains, contrast = _subset(chains, keep), contrast[keep]
+    if len(chains):
+        keep = pixels.band_paint_between(chains, params.min_gap_contrast) <= params.max_band_paint_between
+        chains, contrast = _subset(chains, keep), contrast[keep]
+    return chains, contrast
+
+
 def _subset(chains: _Chains, mask: np.ndarray) -> _Chains:
-    """A view of the chains where ``mask`` holds (for tests that only survivors need)."""
+    """The chains where ``mask`` holds (``chains`` itself when it holds for all)."""
+    if mask.all():
+        return chains
     sub = object.__new__(_Chains)
     sub.__dict__.update({k: (v[mask] if isinstance(v, np.ndarray) and v.shape[:1] == mask.shape else v) for k, v in chains.__dict__.items()})
     return sub
 
 
-def _crowding(found: Blobs, members: list[int], radius: float, exclude: frozenset[int] = frozenset()) -> int:
-    """Other band-sized blobs within ``radius`` of the group's centre (``exclude``: bands of
-    other legs). A meadow of flowers or a speckled yellow surface has many; foliage and
-    signs of another size do not count."""
-    centre = found.centre[members].mean(axis=0)
-    mean_area = found.area[members].mean()
-    near = (np.hypot(*(found.centre - centre).T) <= radius) & (found.area >= mean_area / 3.0) & (found.area <= mean_area * 3.0)
-    near[list(set(members) | exclude)] = False
-    return int(near.sum())
+def _crowding(found: Blobs, members: np.ndarray, radius: np.ndarray, exclude: frozenset[int] = frozenset()) -> np.ndarray:
+    """Other band-sized blobs within ``radius`` ``(n,)`` of each group's centre, for groups
+    ``members`` ``(n, k)`` (``exclude``: bands of other legs). A meadow of flowers or a
+    speckled yellow surface has many; foliage and signs of another size do not count."""
+    centre = found.centre[members].mean(axis=1)  # (n, 2)
+    mean_area = found.area[members].mean(axis=1)[:, None]
+    rel = found.centre[None, :, :] - centre[:, None, :]  # (n, blobs, 2)
+    near = (np.hypot(rel[..., 0], rel[..., 1]) <= radius[:, None]) & (found.area >= mean_area / 3.0) & (found.area <= mean_area * 3.0)
+    near[np.arange(len(members))[:, None], members] = False
+    near[:, list(exclude)] = False
+    return np.count_nonzero(near, axis=1)
 
 
 def _in_context(found: Blobs, group: dict, other_bands: frozenset[int], params: YellowBandsParams) -> bool:
     """A group must not sit in a field of band-sized yellow blobs (other legs' bands aside)."""
     members = group["members"]
     chain_len = float(np.hypot(*(found.centre[members[-1]] - found.centre[members[0]])))
-    group["neighbours"] = _crowding(found, members, 2.0 * chain_len, other_bands)
+    group["neighbours"] = int(_crowding(found, np.array([members]), np.array([2.0 * chain_len]), other_bands)[0])
     return group["neighbours"] <= params.max_neighbours
 
 
-def _best_pair(scene: Scene, found: Blobs, pixels: _Pixels, params: YellowBandsParams) -> dict | None:
-    """Two bands of the pattern (third hidden or merged); weaker evidence than a triple."""
-    i, j, _ = _neighbour_pairs(found, params)
+def _best_pair(scene: Scene, found: Blobs, pairs: _Pairs, pixels: _Pixels, params: YellowBandsParams) -> dict | None:
+    """Two bands of the pattern (third hidden or merged); weaker evidence than a triple.
+
+    Of the pairs that pass every test, the one with the largest gap contrast (the first
+    such on ties); candidates are tried in that order, so the search stops at the first
+    that shows a leg. ``pairs`` are the :func:`_neighbour_pairs`.
+    """
+    i, j, _ = pairs
     keep = i < j
     if not keep.any():
         return None
     chains = _Chains(found, np.stack([i[keep], j[keep]], -1), params)
     # A pair in a field of yellow blobs means nothing.
-    for n in np.flatnonzero(chains.ok):
-        members = [int(m) for m in chains.members[n]]
-        if _crowding(found, members, 2.0 * float(chains.spacing[n].sum())) > params.max_neighbours:
-            chains.ok[n] = False
-    found_pairs = _checked(scene, found, pixels, chains, params, limit=len(chains.members), min_quality=0.0)
-    if not found_pairs:
-        return None
-    best = max(found_pairs, key=lambda p: p["gap_colour_difference"])
-    return {"members": best["members"], "gap_colour_difference": best["gap_colour_difference"], "spacing_px": best["spacing_px"]}
+    crowded = np.zeros(len(chains), bool)
+    crowded[chains.ok] = _crowding(found, chains.members[chains.ok], 2.0 * chains.spacing[chains.ok].sum(axis=1)) > params.max_neighbours
+    chains.keep(~crowded)
+    chains, contrast = _survivors(chains, pixels, params)
+    for n in np.argsort(-contrast, kind="stable"):
+        if pixels.leg_strength(chains, int(n), stop_below=params.min_leg_edge) >= params.min_leg_edge:
+            return {
+                "members": [int(m) for m in chains.members[n]],
+                "gap_colour_difference": float(contrast[n]),
+                "spacing_px": float(chains.mean_spacing[n] * scene.working_pixel_size),
+            }
+    return None
