@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench.py [FOLDER] [--repeat N] [--profile NAME|FILE]
+    .venv/bin/python benchmarks/bench.py [FOLDER] [--repeat N] [--profile NAME|FILE] [--without CUE ...]
 
 Prints, per stage (decode, analysis, overlay, writing), the median and mean milliseconds per
 image, and the ratio analysis / decode overall and for the 1280x960 JPEG photos alone
@@ -14,6 +14,7 @@ regions reached Tesseract. Not a test: numbers depend on the machine.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import tempfile
@@ -35,11 +36,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("folder", nargs="?", default=str(Path(__file__).resolve().parents[1] / "samples"))
     parser.add_argument("--repeat", type=int, default=3, help="passes over the folder; the fastest pass per image counts")
-    parser.add_argument("--profile", default="toofan", help="profile name or file (e.g. one without the OCR cue, to time the colour cues alone)")
+    parser.add_argument("--profile", default="toofan", help="profile name or file")
+    parser.add_argument("--without", action="append", default=[], metavar="CUE",
+                        help="leave this cue out of the profile (repeatable); e.g. serial_4_letter, to time the colour cues alone")
     args = parser.parse_args()
     cv2.setNumThreads(1)
     reuse_freed_memory()  # as a scan's workers do (vision.memory), for decode and analysis alike
     profile = load_profile(args.profile)
+    unknown = sorted(set(args.without) - set(profile.cue_names))
+    if unknown:
+        parser.error(f"--without: {unknown} not in profile {profile.name!r} (its cues: {profile.cue_names})")
+    profile = dataclasses.replace(profile, cues=tuple(c for c in profile.cues if c.name not in args.without))
     annotator = OverlayAnnotator()
     paths = collect_inputs([args.folder])
     stages = {"decode": {}, "analysis": {}, "overlay": {}, "writing": {}}

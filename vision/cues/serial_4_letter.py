@@ -34,14 +34,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from .. import ocr
 from ..colour import L_SCALE
 from ..normalise import Scene
-from ._shapes import assessability, l_threshold, median, quantiles
+from ._shapes import assessability, l_threshold, median
 from .base import CueResult, CueState, Region
 
 NAME = "serial_4_letter"
@@ -424,7 +421,8 @@ def _lines_at_level(g: np.ndarray, params: Serial4LetterParams, lo: float, hi: f
     """Candidate lines ``(centre, axis, length, height, glyphs, contrast, light, clutter)``
     in one pyramid level ``g`` whose characters are ``lo``-``hi`` pixels tall (not yet
     verified; ``contrast``: the strokes' mean top-hat or black-hat, ``L*``; ``clutter``:
-    the fraction of ink of either polarity round the line, :func:`_clutter`)."""
+    the fraction of ink of either polarity round the line, :func:`_clutter`, measured for
+    chains of three or more glyphs only, ``inf`` for the others)."""
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (params.stroke_kernel, params.stroke_kernel))
     threshold = l_threshold(params.min_stroke_contrast)
     seed = l_threshold(params.seed_stroke_contrast)
@@ -438,11 +436,11 @@ def _lines_at_level(g: np.ndarray, params: Serial4LetterParams, lo: float, hi: f
         n, labels, stats, centres = cv2.connectedComponentsWithStatsWithAlgorithm(ink, 8, cv2.CV_32S, cv2.CCL_GRANA)
         # Hysteresis: a component must reach the seed contrast somewhere.
         flat = np.flatnonzero(ink.view(bool).ravel())  # 1-D on bool: several times faster
-        owner = labels.ravel()[flat]
-        strength = hat.ravel()[flat]
+        owner = labels.ravel().take(flat)  # (take: about twice as fast as indexing)
+        strength = hat.ravel().take(flat)
         seeded = np.bincount(owner[strength >= seed], minlength=n)[1:] > 0
-        contrast = (np.bincount(owner, strength, minlength=n) / np.maximum(np.bincount(owner, minlength=n), 1))[1:] / L_SCALE
-        x, y, w, h, area = (stats[1:, i].astype(np.float64) for i in range(5))
+        x, y, w, h, area = stats[1:].astype(np.float64).T
+        contrast = np.bincount(owner, strength, minlength=n)[1:] / np.maximum(area, 1.0) / L_SCALE  # mean top/black-hat
         centres = centres[1:]
         fill = area / np.maximum(w * h, 1.0)
         # Glyphs: about one character tall (boxes of tilted characters grow: 1.35x at 45 degrees).
@@ -456,25 +454,34 @@ def _lines_at_level(g: np.ndarray, params: Serial4LetterParams, lo: float, hi: f
         # of a word tilted by up to about 35 degrees is wider than tall.
         word = seeded & (w >= 1.1 * h) & (w >= 1.5 * lo) & (w <= 12.0 * 1.35 * hi) & (h >= lo) & (area >= 8) & (fill >= 0.2)
         if word.any():
-            # Second moments of every component at once, from its pixels (sums by label).
-            ys, xs = np.divmod(flat, g.shape[1])
-            xs, ys = xs - centres[owner - 1, 0], ys - centres[owner - 1, 1]  # about the centroid
+            # Second moments of the candidates at once, from their pixels (sums by label).
+            mine = word.take(owner - 1)
+            pixels, label = flat[mine], owner[mine]
+            ys, xs = np.divmod(pixels, g.shape[1])
+            xs, ys = xs - centres[label - 1, 0], ys - centres[label - 1, 1]  # about the centroid
             count = np.maximum(area, 1.0)
-            mu20 = np.bincount(owner, xs * xs, minlength=n)[1:] / count
-            mu02 = np.bincount(owner, ys * ys, minlength=n)[1:] / count
-            mu11 = np.bincount(owner, xs * ys, minlength=n)[1:] / count
+            mu20 = np.bincount(label, xs * xs, minlength=n)[1:] / count
+            mu02 = np.bincount(label, ys * ys, minlength=n)[1:] / count
+            mu11 = np.bincount(label, xs * ys, minlength=n)[1:] / count
             half = np.sqrt((mu20 - mu02) ** 2 / 4.0 + mu11 * mu11)
             length = np.sqrt(12.0 * ((mu20 + mu02) / 2.0 + half)) + 1.0
             height = np.sqrt(12.0 * np.maximum((mu20 + mu02) / 2.0 - half, 0.0)) + 1.0
             angle = 0.5 * np.arctan2(2.0 * mu11, mu20 - mu02)
             word &= (height >= lo) & (height <= hi) & (length >= 1.6 * height) & (length <= 14.0 * height)
             word &= (np.degrees(np.abs(angle)) <= params.max_angle) & (area / (length * height) >= 0.35)  # not a curve or a corner
-            for i in np.flatnonzero(word):
-                out.append((centres[i], np.array([math.cos(angle[i]), math.sin(angle[i])]), float(length[i]), float(height[i]), 1, float(contrast[i]), light))
+            for i in np.flatnonzero(word).tolist():  # (Python floats: read one by one)
+                a = float(angle[i])
+                out.append((centres[i], np.array([math.cos(a), math.sin(a)]), float(length[i]), float(height[i]), 1, float(contrast[i]), light))
     if not out:
         return out
-    clutter = _clutter(any_ink, np.array([o[0] for o in out]), np.array([o[1] for o in out]), np.array([o[2] for o in out]), np.array([o[3] for o in out]))
-    return [(*line, float(c)) for line, c in zip(out, clutter)]
+    # Clutter is asked of chains of three or more glyphs only (find_text_lines' plain candidates).
+    clutter = [math.inf] * len(out)
+    chains = [k for k, o in enumerate(out) if o[4] >= 3]
+    if chains:
+        measured = _clutter(any_ink, *(np.array([out[k][f] for k in chains]) for f in range(4)))
+        for k, c in zip(chains, measured.tolist()):
+            clutter[k] = c
+    return [(*line, c) for line, c in zip(out, clutter)]
 
 
 def _clutter(ink: np.ndarray, centres: np.ndarray, axes: np.ndarray, lengths: np.ndarray, heights: np.ndarray) -> np.ndarray:
@@ -510,12 +517,11 @@ def _chain(centres: np.ndarray, widths: np.ndarray, heights: np.ndarray, contras
     n = centres.shape[0]
     if n < 2:
         return []
-    # Candidate pairs: centres within 1.8 of the tallest height (a k-d tree; all pairs of
-    # a few hundred glyphs cost more), then the link's conditions on each.
-    pairs = cKDTree(centres).query_pairs(1.8 * float(heights.max()), output_type="ndarray")
-    if pairs.size == 0:
+    # Candidate pairs: centres within 1.8 of the tallest height across (all pairs of a few
+    # hundred glyphs cost more), then the link's conditions on each.
+    i, j = _pairs_within(centres[:, 0], 1.8 * float(heights.max()))
+    if i.size == 0:
         return []
-    i, j = pairs[:, 0], pairs[:, 1]
     dx, dy = centres[j, 0] - centres[i, 0], centres[j, 1] - centres[i, 1]
     href = np.maximum(heights[i], heights[j])
     ratio = heights[i] / heights[j]
@@ -524,16 +530,16 @@ def _chain(centres: np.ndarray, widths: np.ndarray, heights: np.ndarray, contras
     link = (ratio >= 0.67) & (ratio <= 1.5) & (dist2 >= (0.3 * href) ** 2) & (dist2 <= (1.8 * href) ** 2) & (np.abs(dy) <= tilt * np.abs(dx))
     if not link.any():
         return []
-    graph = csr_matrix((np.ones(int(link.sum()), bool), (i[link], j[link])), shape=(n, n))
-    count, group = connected_components(graph, directed=False)
-    sizes = np.bincount(group, minlength=count)
-    ok = (sizes[group] >= 2) & (sizes[group] <= 24)  # more: a field of blobs (gravel, foliage)
+    root = _components(n, i[link], j[link])
+    sizes = np.bincount(root, minlength=n)
+    chains = (sizes >= 2) & (sizes <= 24)  # more: a field of blobs (gravel, foliage)
+    ok = chains[root]
     if not ok.any():
         return []
-    ids, group = np.unique(group[ok], return_inverse=True)
+    group = (np.cumsum(chains) - 1)[root[ok]]  # chains numbered in order of their first glyph
     pts, hh, ww, cc = centres[ok], heights[ok], widths[ok], contrast[ok]
     # Every chain's centre, principal axis and spread at once.
-    k = ids.size
+    k = int(np.count_nonzero(chains))
     size = np.bincount(group, minlength=k).astype(np.float64)
     mean = np.stack([np.bincount(group, pts[:, 0], k), np.bincount(group, pts[:, 1], k)], -1) / size[:, None]
     d = pts - mean[group]
@@ -561,6 +567,63 @@ def _chain(centres: np.ndarray, widths: np.ndarray, heights: np.ndarray, contras
         centre = mean[i] + axis[i] * (hi_along[i] + lo_along[i]) / 2.0
         out.append((centre, axis[i], length, float(height[i]), int(size[i]), float(strength[i])))
     return out
+
+
+def _pairs_within(x: np.ndarray, reach: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i, j)``, ``i < j``, of the ``(N,)`` coordinates ``x`` at most ``reach``
+    apart (and a few a little farther: a superset, for a test to follow), in no set order.
+
+    The points sorted, each is paired with those after it up to ``reach`` beyond: a sweep
+    over one axis (a k-d tree over both costs ~0.2 ms a call in overhead). Two points within
+    ``reach`` of each other in the plane are within it along x.
+
+    Examples
+    --------
+    >>> i, j = _pairs_within(np.array([0.0, 10.0, 1.0, 30.0]), 2.0)
+    >>> i.tolist(), j.tolist()
+    ([0], [2])
+    """
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    n = xs.size
+    # 1e-9 of slack: a pair at exactly ``reach`` is kept whatever the rounding of the sum.
+    ends = np.searchsorted(xs, xs + reach * (1.0 + 1e-9) + 1e-9, side="right")
+    counts = ends - np.arange(1, n + 1)
+    first = np.repeat(np.arange(n), counts)
+    # The k-th partner of point p in sorted order is p + 1 + k.
+    second = first + 1 + np.arange(first.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = order[first], order[second]
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Connected components of the graph of ``n`` nodes with edges ``(i, j)``: each node's
+    label is the smallest node of its component.
+
+    Vectorised union-find (hooking and pointer jumping, a few passes for a few hundred
+    nodes): each edge hooks the root of its larger end under that of its smaller end, and
+    every node is pointed at its root, until both ends of every edge share a root. A parent
+    is never larger than its child, so each root is its component's smallest node.
+    (``scipy.sparse.csgraph.connected_components`` costs ~0.3 ms a call in overhead.)
+
+    Examples
+    --------
+    >>> _components(5, np.array([3, 1]), np.array([4, 3])).tolist()
+    [0, 1, 2, 1, 1]
+    """
+    parent = np.arange(n)
+    while True:
+        a, b = parent[i], parent[j]
+        differ = a != b
+        if not differ.any():
+            return parent
+        a, b = a[differ], b[differ]
+        np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))
+        while True:  # pointer jumping: every node to its root
+            up = parent[parent]
+            if np.array_equal(up, parent):
+                break
+            parent = up
 
 
 def _rectify(image: np.ndarray, centre, axis, length: float, height: float, zoom: float, *, along: float, across: float) -> np.ndarray:
@@ -608,15 +671,62 @@ class _Glyphs:
     gap: float  # widest gap between neighbouring characters, in line heights (a space between words is wide)
 
 
+def _middle_rows(n: int, half: float) -> slice:
+    """The rows ``r`` of ``n`` within ``half`` of the middle, ``|r - (n - 1) / 2| <= half``
+    (a run of rows, perhaps empty), as a slice.
+
+    Examples
+    --------
+    >>> _middle_rows(48, 9.6), _middle_rows(5, 0.2)
+    (slice(14, 34, None), slice(2, 3, None))
+    """
+    mid = (n - 1) / 2.0
+    # From bounds that may be off by one (rounding), to the first and last rows passing.
+    lo = max(math.ceil(mid - half) - 1, 0)
+    while lo < n and abs(lo - mid) > half:
+        lo += 1
+    hi = min(math.floor(mid + half) + 1, n - 1)
+    while hi >= lo and abs(hi - mid) > half:
+        hi -= 1
+    return slice(lo, hi + 1)
+
+
 def _otsu_level(patch: np.ndarray, cap: float, margin: float, own_part: bool) -> float:
     """Otsu's threshold of the rows of ``patch`` within 0.6 ``cap`` of its middle: all of
     them, or (``own_part``) only the line's own part, ``margin`` pixels in from each end."""
-    rows = np.abs(np.arange(patch.shape[0]) - (patch.shape[0] - 1) / 2.0)
-    band = patch[rows <= 0.6 * cap]
+    band = patch[_middle_rows(patch.shape[0], 0.6 * cap)]
     if own_part:
         m = int(margin)
         band = band[:, m : max(patch.shape[1] - m, m + 1)]
     return cv2.threshold(np.ascontiguousarray(band), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[0]
+
+
+def _histogram(values: np.ndarray) -> np.ndarray:
+    """Counts of the values 0-255 in the uint8 array ``values``, ``(256,)`` int."""
+    return np.bincount(values.ravel(), minlength=256)
+
+
+def _hist_quantiles(counts: np.ndarray, qs) -> list[float]:
+    """Quantiles ``qs`` (fractions) of the 8-bit values counted in ``counts`` (256 bins, not
+    all zero): the same as :func:`vision.cues._shapes.quantiles` of the values themselves (linear
+    interpolation between order statistics), read from the cumulative counts instead of a
+    sort (a few microseconds instead of tens to hundreds).
+
+    Examples
+    --------
+    >>> _hist_quantiles(np.bincount([4, 1, 3, 2], minlength=256), (0.5, 0.1))
+    [2.5, 1.3]
+    """
+    cum = counts.cumsum()
+    last = int(cum[-1]) - 1
+    out = []
+    for q in qs:
+        at = q * last
+        i = int(at)  # floor: at >= 0
+        # The k-th smallest value (from 0) is the first whose cumulative count exceeds k.
+        lo, hi = int(cum.searchsorted(i, "right")), int(cum.searchsorted(min(i + 1, last), "right"))
+        out.append(lo + (at - i) * (hi - lo))
+    return out
 
 
 def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None = None, own_part: bool = False) -> _Glyphs | None:
@@ -627,7 +737,7 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
     with ``own_part`` only within the line's own part, :func:`_otsu_level`). The paint's
     polarity is ``light`` or, when ``None``, read from the surface: the paint beyond the
     line's ends and just above and below it is on the other side of the threshold from
-    the characters. Ink is looked for within 0.85 ``cap`` of the middle row only, so
+    the characters. Ink is looked for within 1.2 ``cap`` of the middle row only, so
     characters near the tube's edge do not merge with the sky or ground beyond it, and long
     runs of ink along the line that reach past it (an edge, a highlight) are removed.
     Components that reach the middle rows and are about a line tall are chained outwards
@@ -636,97 +746,120 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
     """
     out_h, out_w = patch.shape
     mid = (out_h - 1) / 2.0
-    rows = np.abs(np.arange(out_h) - mid)
+    rows, cols = np.abs(np.arange(out_h) - mid), np.arange(out_w)
     level = _otsu_level(patch, cap, margin, own_part)
     if light is None:
-        cols = np.arange(out_w)
         ends = (cols < margin - 0.3 * cap) | (cols > out_w - margin + 0.3 * cap)
         near = (rows >= 0.9 * cap) & (rows <= 1.3 * cap)
-        surface = np.concatenate([patch[rows <= 0.6 * cap][:, ends].ravel(), patch[near][:, ~ends].ravel()])
-        if surface.size == 0:
+        surface = np.zeros(patch.shape, bool)
+        surface[_middle_rows(out_h, 0.6 * cap)] = ends
+        surface[near] = ~ends
+        values = patch[surface]
+        if values.size == 0:
             return None
-        light = bool(median(surface) < level)
-    ink = ((patch > level) if light else (patch <= level)).astype(np.uint8)
-    ink[rows > 1.2 * cap] = 0
+        light = bool(_hist_quantiles(_histogram(values), (0.5,))[0] < level)
+    # Ink in the rows within 1.2 cap of the middle (``band``), none beyond.
+    rows_in = _middle_rows(out_h, 1.2 * cap)
+    if rows_in.start >= rows_in.stop:
+        return None
+    ink = np.zeros_like(patch)
+    band = ink[rows_in]
+    (np.greater if light else np.less_equal)(patch[rows_in], level, out=band)
     # Runs of ink along the line longer than 2.5 heights that reach past the line's own part
     # are edges (the tube's outline, a highlight, the horizon beyond the tube), not strokes.
     run = max(int(round(2.5 * cap)), 3)
     if run < out_w:
-        runs = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))
+        runs = cv2.morphologyEx(band, cv2.MORPH_OPEN, np.ones((1, run), np.uint8))  # row by row
         if runs.any():
-            _, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-            beyond = (stats[:, 0] < margin - 0.5 * cap) | (stats[:, 0] + stats[:, 2] > out_w - margin + 0.5 * cap)
+            # The runs with a pixel left of margin - 0.5 cap or right of out_w - margin + 0.5 cap.
+            n, labels = cv2.connectedComponents(runs, connectivity=8)
+            outside = cols[(cols < margin - 0.5 * cap) | (cols + 1 > out_w - margin + 0.5 * cap)]
+            beyond = np.zeros(n, bool)
+            beyond[labels[:, outside]] = True
             beyond[0] = False
-            ink[beyond[labels]] = 0
+            band[beyond.take(labels)] = 0  # (take: about twice as fast as indexing)
     n, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
         return None
-    x, y, w, h, area = (stats[1:, i].astype(np.float64) for i in range(5))
-    top_edge, bottom_edge = (y <= mid - 1.2 * cap + 1), (y + h >= mid + 1.2 * cap - 1)
+    # The components one by one in plain Python: a few dozen at most (6 typically), where
+    # numpy's cost per call would outweigh the work.
+    comps = stats[1:].tolist()  # (x, y, w, h, area) each
+    xs = [c[0] for c in comps]
+    ends = [c[0] + c[2] for c in comps]
     core = (margin, out_w - margin)
-    ok = (
-        (y <= mid + 0.3 * cap)
-        & (y + h >= mid - 0.3 * cap)
-        & (h >= 0.45 * cap)
-        & (area >= 0.03 * cap * cap)
-        & ((area <= 0.85 * w * h) | (w <= 0.3 * h))  # a solid block is no character (an I is a bar)
-        & (w <= max(1.5 * (core[1] - core[0]), 3.0 * cap))
-        & ~((top_edge | bottom_edge) & (w > 1.5 * cap))  # the surface's edge, cut by the band
-        & ~(top_edge & bottom_edge)  # taller than the band: not a character of this line
-    )
-    chosen = _chain_out(np.flatnonzero(ok), x, w, core, cap)
-    if chosen.size == 0:
+    widest = max(1.5 * (core[1] - core[0]), 3.0 * cap)
+    ok = []
+    for i, (x, y, w, h, area) in enumerate(comps):
+        top_edge, bottom_edge = y <= mid - 1.2 * cap + 1, y + h >= mid + 1.2 * cap - 1
+        if (
+            y <= mid + 0.3 * cap
+            and y + h >= mid - 0.3 * cap
+            and h >= 0.45 * cap
+            and area >= 0.03 * cap * cap
+            and (area <= 0.85 * w * h or w <= 0.3 * h)  # a solid block is no character (an I is a bar)
+            and w <= widest
+            and not ((top_edge or bottom_edge) and w > 1.5 * cap)  # the surface's edge, cut by the band
+            and not (top_edge and bottom_edge)  # taller than the band: not a character of this line
+        ):
+            ok.append(i)
+    chosen = _chain_out(ok, xs, ends, core, cap)
+    if not chosen:
         return None
     # Capitals share a cap line and a baseline: leave out what is off them, and chain again.
-    height = median(h[chosen])
-    top, bottom = median(y[chosen]), median(y[chosen] + h[chosen])
-    aligned = ok & (np.abs(y - top) <= 0.3 * height) & (np.abs(y + h - bottom) <= 0.3 * height)
-    chosen = _chain_out(np.flatnonzero(aligned), x, w, core, cap)
-    if chosen.size == 0:
+    height = median([comps[i][3] for i in chosen])
+    top, bottom = median([comps[i][1] for i in chosen]), median([comps[i][1] + comps[i][3] for i in chosen])
+    aligned = [i for i in ok if abs(comps[i][1] - top) <= 0.3 * height and abs(comps[i][1] + comps[i][3] - bottom) <= 0.3 * height]
+    chosen = _chain_out(aligned, xs, ends, core, cap)
+    if not chosen:
         return None
-    heights = h[chosen]
+    heights = np.array([comps[i][3] for i in chosen], np.float64)
     height = median(heights)
-    spread = float(np.std(heights) / height) if chosen.size > 1 else 0.0
-    box = (int(x[chosen].min()), int(y[chosen].min()), int((x[chosen] + w[chosen]).max()), int((y[chosen] + h[chosen]).max()))
+    # (numpy's std, without its overhead: the same sums in the same order)
+    spread = float(np.sqrt(np.square(heights - heights.sum() / heights.size).sum() / heights.size) / height) if len(chosen) > 1 else 0.0
+    box = (min(xs[i] for i in chosen), min(comps[i][1] for i in chosen), max(ends[i] for i in chosen), max(comps[i][1] + comps[i][3] for i in chosen))
     if (box[2] - box[0]) < 1.2 * height:
         return None  # one compact blob: a stain or a bolt, not a line of characters
+    labelled = np.array(chosen, np.intp) + 1
     lut = np.zeros(n, bool)
-    lut[chosen + 1] = True
-    keep = lut[labels]
+    lut[labelled] = True
+    keep = lut.take(labels)
     # The characters' own direction: their centres' line (capitals are centred on one), or
     # the principal axis of one component holding several letters.
-    if chosen.size >= 3:
-        cx, cy, wt = centroids[chosen + 1, 0], centroids[chosen + 1, 1], area[chosen]
+    if len(chosen) >= 3:
+        cx, cy, wt = centroids[labelled, 0], centroids[labelled, 1], stats[labelled, 4].astype(np.float64)
         mx, my = np.average(cx, weights=wt), np.average(cy, weights=wt)
         tilt = float(np.sum(wt * (cx - mx) * (cy - my)) / max(float(np.sum(wt * (cx - mx) ** 2)), 1e-9))
     else:
         m = cv2.moments(keep.view(np.uint8), binaryImage=True)
         tilt = math.tan(0.5 * math.atan2(2.0 * m["mu11"], m["mu20"] - m["mu02"])) if m["m00"] > 0 and m["mu20"] > m["mu02"] else 0.0
-    starts, ends = x[chosen], x[chosen] + w[chosen]
-    gap = float(max(0.0, (starts[1:] - np.maximum.accumulate(ends)[:-1]).max() / height)) if chosen.size > 1 else 0.0
-    return _Glyphs(keep, box, height, int(chosen.size), box[0] <= 0 or box[2] >= out_w, spread, light, tilt, gap)
+    # The widest gap between a character and all those left of it.
+    gap, reach = 0.0, ends[chosen[0]]
+    for i in chosen[1:]:
+        gap, reach = max(gap, (xs[i] - reach) / height), max(reach, ends[i])
+    return _Glyphs(keep, box, height, len(chosen), box[0] <= 0 or box[2] >= out_w, spread, light, tilt, gap)
 
 
-def _chain_out(idx: np.ndarray, x: np.ndarray, w: np.ndarray, core: tuple[float, float], gap: float) -> np.ndarray:
-    """Components ``idx`` overlapping the x range ``core``, and those reached from them
-    outwards across gaps of at most ``gap`` (sorted by x)."""
-    if idx.size == 0:
-        return idx
-    idx = idx[np.argsort(x[idx])]
-    inside = (x[idx] + w[idx] >= core[0]) & (x[idx] <= core[1])
-    if not inside.any():
-        return idx[:0]
-    chosen = set(idx[inside].tolist())
-    left, right = min(x[i] for i in chosen), max(x[i] + w[i] for i in chosen)
-    for i in idx[::-1]:  # leftwards
-        if x[i] + w[i] < left and left - (x[i] + w[i]) <= gap:
-            chosen.add(int(i))
+def _chain_out(idx: list[int], x: list[int], ends: list[int], core: tuple[float, float], gap: float) -> list[int]:
+    """Components ``idx`` (of those spanning ``x[i]`` to ``ends[i]``) overlapping the x range
+    ``core``, and those reached from them outwards across gaps of at most ``gap`` (sorted by
+    x)."""
+    if not idx:
+        return []
+    # In numpy's order of the ties (a component is reached or not depending on it).
+    order = [idx[k] for k in np.argsort(np.array([x[i] for i in idx], np.float64)).tolist()]
+    chosen = set(i for i in order if ends[i] >= core[0] and x[i] <= core[1])
+    if not chosen:
+        return []
+    left, right = min(x[i] for i in chosen), max(ends[i] for i in chosen)
+    for i in reversed(order):  # leftwards
+        if ends[i] < left and left - ends[i] <= gap:
+            chosen.add(i)
             left = x[i]
-    for i in idx:  # rightwards
+    for i in order:  # rightwards
         if x[i] > right and x[i] - right <= gap:
-            chosen.add(int(i))
-            right = x[i] + w[i]
-    return np.array(sorted(chosen, key=lambda i: x[i]), dtype=np.intp)
+            chosen.add(i)
+            right = ends[i]
+    return sorted(chosen, key=x.__getitem__)
 
 
 #: Character height, pixels, a candidate line is resampled to by :func:`_verify`.
@@ -812,13 +945,12 @@ def _measure_line(grey: np.ndarray, centre, axis, length: float, height: float, 
     # The surface: a third of a height above and below the characters, and past their ends.
     pad = max(int(hm / 3), 2)
     sy0, sy1, sx0, sx1 = max(y0 - pad, 0), min(y1 + pad, rows), max(x0 - 2 * pad, 0), min(x1 + 2 * pad, cols)
-    ring = np.ones((sy1 - sy0, sx1 - sx0), bool)
-    ring[y0 - sy0 : y1 - sy0, x0 - sx0 : x1 - sx0] = False
-    surface = patch[sy0:sy1, sx0:sx1][ring]
-    if surface.size < 8:
-        return None
-    s50, s10, s90 = quantiles(surface, (0.5, 0.1, 0.9))
-    contrast = abs(median(patch[y0:y1, x0:x1][box]) - s50) / L_SCALE
+    if (sy1 - sy0) * (sx1 - sx0) - (y1 - y0) * (x1 - x0) < 8:
+        return None  # too few pixels round the characters' box
+    chars = patch[y0:y1, x0:x1]
+    ring = _histogram(patch[sy0:sy1, sx0:sx1]) - _histogram(chars)  # the characters' box left out
+    s50, s10, s90 = _hist_quantiles(ring, (0.5, 0.1, 0.9))
+    contrast = abs(_hist_quantiles(_histogram(chars[box]), (0.5,))[0] - s50) / L_SCALE
     q10, q90 = s10 / L_SCALE, s90 / L_SCALE
     clean = contrast / (contrast + float(q90 - q10) + 1.0)
     dense = 1.0 if 0.15 <= density <= 0.75 else 0.5  # solid blobs and faint specks are no letters
@@ -945,9 +1077,9 @@ def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop |
     # recogniser reads grey levels, and a blurred stencil keeps more of its shape there than
     # in any binarisation.
     text = 255 - grey if found.light else grey
-    ink_level = float(np.median(text[keep]))
-    paper = text[by0:by1, bx0:bx1][~keep[by0:by1, bx0:bx1]]
-    paper_level = float(np.median(paper)) if paper.size else 255.0
+    ink_level = _hist_quantiles(_histogram(text[keep]), (0.5,))[0]
+    paper = _histogram(text[by0:by1, bx0:bx1][~keep[by0:by1, bx0:bx1]])
+    paper_level = _hist_quantiles(paper, (0.5,))[0] if paper.any() else 255.0
     stretched = np.clip((text.astype(np.float32) - ink_level) * (255.0 / max(paper_level - ink_level, 1.0)), 0, 255)
     # Rows beyond the characters (the tube's edge, the sky) are left out.
     stretched[: max(by0 - int(0.25 * height), 0)] = 255.0
