@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_scale.py [--n 1000] [--jobs 1 2] [--keep DIR]
+    .venv/bin/python benchmarks/bench_scale.py [--n 1000] [--jobs 1 2] [--rounds R] [--keep DIR]
 
 Generates N distinct 1280x960 JPEGs (smooth coloured scenes with a few painted bands and
 letters, made with numpy/cv2), then prints
@@ -15,6 +15,11 @@ letters, made with numpy/cv2), then prints
 - peak memory: the largest resident set of any scan process (``getrusage`` of the children)
   and of this process; and for ``--jobs N`` an upper bound (main + N workers).
 
+With ``--rounds R`` the floor and the scans are measured R times, the order of the scans
+alternating (``1 2``, then ``2 1``, ...), and the rates come from the mean times: on a machine whose
+speed drifts (a shared virtual machine), scans measured minutes apart otherwise compare
+unlike conditions.
+
 Targets (issue 6): ``--jobs 2`` >= 1.7x ``--jobs 1``; ``--jobs 1`` no slower than 5x the
 decode floor; peak memory under 1 GiB whatever N. Not a test: numbers depend on the machine.
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -86,23 +92,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1000, help="number of photos (default: 1000)")
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2], help="--jobs values to time (default: 1 2)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure the floor and every scan this many times, alternating the order of the scans; rates from the mean times (default: 1)")
     parser.add_argument("--keep", metavar="DIR", help="generate the photos and outputs here and keep them (default: a temporary folder)")
     args = parser.parse_args()
     if args.n < 1:
         parser.error(f"--n must be >= 1, got {args.n}")
+    if args.rounds < 1:
+        parser.error(f"--rounds must be >= 1, got {args.rounds}")
     with tempfile.TemporaryDirectory(prefix="vision-bench-scale-") as tmp:
         root = Path(args.keep) if args.keep else Path(tmp)
         t = time.perf_counter()
         paths = generate(root / "photos", args.n)
         print(f"{args.n} photos 1280x960 JPEG in {root / 'photos'} (generated in {time.perf_counter() - t:.1f} s)")
-        floor = decode_floor(paths)
-        print(f"decode-only floor (load_image, 1 core): {floor:8.1f} photos/s")
-        rates = {}
-        for jobs in args.jobs:
-            seconds = scan(root / "photos", root / f"out-jobs{jobs}", jobs)
-            rates[jobs] = args.n / seconds
-            peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(f"vision scan --jobs {jobs}: {rates[jobs]:8.2f} photos/s ({seconds:.1f} s wall); largest process so far {peak_child:.0f} MiB")
+        # Rounds alternate the order of the scans (1 2, then 2 1, ...) and each measures its
+        # own floor, so a machine whose speed drifts during the run biases no figure.
+        floors, seconds = [], {jobs: [] for jobs in args.jobs}
+        for r in range(args.rounds):
+            floors.append(decode_floor(paths))
+            print(f"round {r + 1}: decode-only floor (load_image, 1 core): {floors[-1]:8.1f} photos/s")
+            for jobs in args.jobs if r % 2 == 0 else args.jobs[::-1]:
+                seconds[jobs].append(scan(root / "photos", root / f"out-jobs{jobs}", jobs))
+                peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+                print(f"round {r + 1}: vision scan --jobs {jobs}: {args.n / seconds[jobs][-1]:8.2f} photos/s ({seconds[jobs][-1]:.1f} s wall); largest process so far {peak_child:.0f} MiB")
+        floor = statistics.mean(floors)
+        rates = {jobs: args.n / statistics.mean(s) for jobs, s in seconds.items()}
+        if args.rounds > 1:
+            print(f"over {args.rounds} rounds: decode floor {floor:.1f} photos/s; " + "; ".join(f"--jobs {j} {rate:.2f} photos/s" for j, rate in rates.items()))
         if 1 in rates:
             print(f"full scan at --jobs 1 = {floor / rates[1]:.1f}x the decode floor (target <= 5x)")
             for jobs, rate in rates.items():
