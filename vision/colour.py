@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 __all__ = [
+    "LAB_U8_LEVELS",
     "L_SCALE",
     "ab_index",
     "ciede2000",
@@ -50,8 +51,11 @@ def lab_u8_to_float(lab: np.ndarray) -> np.ndarray:
 
 
 _LEVELS = np.arange(256, dtype=np.float32)
-#: :func:`lab_u8_to_float` of every 8-bit value, per channel (the same float32 arithmetic).
-_LAB_U8_TABLE = np.stack([_LEVELS / L_SCALE, _LEVELS - 128.0, _LEVELS - 128.0], axis=-1).reshape(1, 256, 3)
+#: :func:`lab_u8_to_float` of every 8-bit value, ``(256, 3) float32``: row ``v`` holds the
+#: L*, a* and b* that the code ``v`` stands for in each channel (read-only).
+LAB_U8_LEVELS = np.stack([_LEVELS / L_SCALE, _LEVELS - 128.0, _LEVELS - 128.0], axis=-1)
+LAB_U8_LEVELS.setflags(write=False)
+_LAB_U8_TABLE = LAB_U8_LEVELS.reshape(1, 256, 3)  # the same, shaped for cv2.LUT
 
 
 def rgb_to_lab(rgb) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 from ..colour import L_SCALE, lab_u8_to_float
 from ..normalise import Scene
 
-__all__ = ["Blobs", "assessability", "blobs", "edge_pair_strength", "median", "oriented_patch", "quantiles", "soft", "strip_pixels", "strip_stats"]
+__all__ = ["Blobs", "assessability", "blobs", "edge_pair_strength", "histogram_quantiles", "median", "order_statistics", "oriented_patch", "quantiles", "soft", "strip_pixels", "strip_stats"]
 
 
 def soft(value: float, zero: float, one: float) -> float:
@@ -56,6 +56,37 @@ def median(values) -> float:
     i = int(at)
     lo, hi = float(ordered[i]), float(ordered[min(i + 1, ordered.size - 1)])
     return lo + (at - i) * (hi - lo)
+
+
+def order_statistics(counts: np.ndarray, ranks) -> list[int]:
+    """The ``k``-th smallest (from 0) of the 8-bit values counted in ``counts`` (256 bins),
+    for each ``k`` in ``ranks``: the first value whose cumulative count exceeds ``k``.
+    Reading a histogram costs a few microseconds where sorting the values costs tens to
+    hundreds.
+
+    Examples
+    --------
+    >>> order_statistics(np.bincount([4, 1, 3, 2], minlength=256), (0, 3))
+    [1, 4]
+    """
+    return np.cumsum(counts).searchsorted(ranks, "right").tolist()
+
+
+def histogram_quantiles(counts: np.ndarray, qs) -> list[float]:
+    """Quantiles ``qs`` (fractions) of the 8-bit values counted in ``counts`` (256 bins, not
+    all zero): :func:`quantiles` of the values themselves (linear interpolation between
+    order statistics), read from the counts (:func:`order_statistics`).
+
+    Examples
+    --------
+    >>> histogram_quantiles(np.bincount([4, 1, 3, 2], minlength=256), (0.5, 0.1))
+    [2.5, 1.3]
+    """
+    last = int(np.sum(counts)) - 1
+    at = [q * last for q in qs]
+    lo = [int(t) for t in at]  # floor: t >= 0
+    values = order_statistics(counts, lo + [min(i + 1, last) for i in lo])
+    return [a + (t - i) * (b - a) for a, b, t, i in zip(values, values[len(lo):], at, lo)]
 
 
 def assessability(scene: Scene, *, min_side: int) -> str | None:
@@ -168,8 +199,9 @@ def _no_blobs(labels: np.ndarray) -> Blobs:
 _SIGNS = np.array([(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)])  # corner order of an oriented strip
 
 
-def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np.ndarray:
-    """Pixels (``(n, 3)`` 8-bit Lab) of the oriented rectangle ``centre ± u·half_u ± v·half_v``.
+def strip_pixels(image: np.ndarray, centre, u, half_u: float, half_v: float) -> np.ndarray:
+    """Pixels of ``image`` in the oriented rectangle ``centre ± u·half_u ± v·half_v``: ``(n, 3)``
+    of an 8-bit Lab image, ``(n,)`` of one plane (lightness, the ``(a, b)`` index), in its dtype.
 
     ``u`` is a unit vector and ``v`` its perpendicular. Parts outside the image are dropped.
     """
@@ -177,17 +209,17 @@ def strip_pixels(lab: np.ndarray, centre, u, half_u: float, half_v: float) -> np
     v = np.array([-u[1], u[0]])
     c = np.asarray(centre, dtype=np.float64)
     corners = c + np.outer(_SIGNS[:, 0] * half_u, u) + np.outer(_SIGNS[:, 1] * half_v, v)
-    h, w = lab.shape[:2]
+    h, w = image.shape[:2]
     x0 = int(max(np.floor(corners[:, 0].min()), 0))
     y0 = int(max(np.floor(corners[:, 1].min()), 0))
     x1 = int(min(np.ceil(corners[:, 0].max()) + 1, w))
     y1 = int(min(np.ceil(corners[:, 1].max()) + 1, h))
     if x1 <= x0 or y1 <= y0:
-        return np.zeros((0, 3), np.uint8)
+        return np.zeros((0,) + image.shape[2:], image.dtype)
     poly = np.round(corners - [x0, y0]).astype(np.int32)
     m = np.zeros((y1 - y0, x1 - x0), np.uint8)
     cv2.fillConvexPoly(m, poly, 1)
-    return lab[y0:y1, x0:x1][m.astype(bool)]
+    return image[y0:y1, x0:x1][m.astype(bool)]
 
 
 def oriented_patch(image: np.ndarray, centre, axis, length: float, width: float) -> np.ndarray:

@@ -17,9 +17,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from ..colour import ciede2000, hue_chroma_table, lab_u8_to_float
+from ..colour import LAB_U8_LEVELS, ciede2000, hue_chroma_table, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import assessability, strip_pixels
+from ._shapes import assessability, order_statistics, strip_pixels
 from .base import CueResult, CueState, Region
 
 NAME = "dark_green_cover"
@@ -104,8 +104,6 @@ _ACROSS = np.concatenate([_INTERIOR, -_FLANK, _FLANK])
 _MAX_SEGMENTS, _MAX_CANDIDATES = 40, 30
 #: Segment pairs ``(a, b)`` to test: each pair once, ``b`` after ``a``.
 _PAIRS = np.triu(np.ones((_MAX_SEGMENTS, _MAX_SEGMENTS), bool), 1)
-#: :func:`lab_u8_to_float` of every 8-bit value, ``(256, 3) float32``.
-_LAB_FLOAT = lab_u8_to_float(np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1))
 
 
 def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams(), limit: int = 3) -> list[dict]:
@@ -263,7 +261,7 @@ def _tube_colour(scene: Scene, tube: dict) -> tuple[np.ndarray, int]:
     paint = ~(hue_chroma_table(105.0, 175.0, 30.0)[ab] | hue_chroma_table(62.0, 112.0, 36.0)[ab])
     if np.count_nonzero(paint) < 4:
         paint[:] = True
-    unlit = paint & (_LAB_FLOAT[lightness, 0] < 88.0)
+    unlit = paint & (LAB_U8_LEVELS[lightness, 0] < 88.0)
     if np.count_nonzero(unlit) >= 4:
         paint = unlit
     channels = (lightness, (ab >> 8).astype(np.uint8), (ab & 0xFF).astype(np.uint8))
@@ -294,8 +292,8 @@ def _median_u8(channels: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.nda
     middle = [(count - 1) // 2, count // 2]  # ranks of the middle one or two values
     med = np.empty(3, np.float32)
     for c, codes in enumerate(channels):
-        ranks = np.cumsum(cv2.calcHist([codes], [0], mask, [256], [0, 256]).ravel())  # float32, exact below 2**24
-        lo, hi = _LAB_FLOAT[np.searchsorted(ranks, middle, side="right"), c]
+        counts = cv2.calcHist([codes], [0], mask, [256], [0, 256]).ravel()  # float32, exact below 2**24
+        lo, hi = LAB_U8_LEVELS[order_statistics(counts, middle), c]
         med[c] = (lo + hi) / np.float32(2.0)
     return med
 
