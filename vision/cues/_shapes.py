@@ -9,8 +9,9 @@ import numpy as np
 
 from ..colour import L_SCALE, lab_u8_to_float
 from ..normalise import Scene
+from .base import CueResult, CueState
 
-__all__ = ["Blobs", "assessability", "blobs", "edge_pair_strength", "histogram_quantiles", "median", "order_statistics", "oriented_patch", "quantiles", "soft", "strip_pixels", "strip_stats"]
+__all__ = ["Blobs", "assessability", "blobs", "edge_pair_strength", "exposure_problem", "histogram_quantiles", "median", "order_statistics", "oriented_patch", "quantiles", "soft", "strip_pixels", "strip_stats", "unless_unseen"]
 
 
 def soft(value: float, zero: float, one: float) -> float:
@@ -90,16 +91,46 @@ def histogram_quantiles(counts: np.ndarray, qs) -> list[float]:
 
 
 def assessability(scene: Scene, *, min_side: int) -> str | None:
-    """Reason the colour cues cannot be judged in this scene, or ``None``."""
+    """Reason a detector cannot look at this scene at all (too few working pixels), or ``None``.
+
+    Exposure is judged separately (:func:`exposure_problem`): a photo mostly clipped or
+    crushed still shows what is in its well-exposed part.
+    """
     h, w = scene.shape
     if min(h, w) < min_side:
         return f"too small ({w}x{h} working pixels, need {min_side} on the short side)"
+    return None
+
+
+def exposure_problem(scene: Scene) -> str | None:
+    """Why most of the photo shows nothing (most pixels clipped to white or crushed to black),
+    or ``None``."""
     exposure = scene.exposure
     if exposure["overexposed_fraction"] > 0.6:
         return "overexposed (most pixels clipped to white)"
     if exposure["underexposed_fraction"] > 0.6 or exposure["median_lightness"] < 4:
         return "too dark (most pixels crushed to black)"
     return None
+
+
+def unless_unseen(result: CueResult, scene: Scene) -> CueResult:
+    """A search that found nothing on a photo mostly clipped or crushed (:func:`exposure_problem`)
+    is not assessable, not evidence of absence: the mark may lie where the photo shows
+    nothing. What was found in the well-exposed part (a launcher lit against a night sky or a
+    dark uniform) stands, and so does any other result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vision.normalise import normalise
+    >>> dark = normalise(np.zeros((64, 64, 3), np.uint8))
+    >>> unless_unseen(CueResult("c", CueState.ABSENT, 0.1, fields={"count": 1}), dark).reason
+    'too dark (most pixels crushed to black)'
+    """
+    reason = exposure_problem(scene) if result.state is CueState.ABSENT else None
+    if reason is None:
+        return result
+    return CueResult.not_assessable(result.name, reason, measurements=result.measurements, fields=result.fields)
 
 
 @dataclass(frozen=True)

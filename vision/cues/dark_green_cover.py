@@ -19,7 +19,7 @@ import numpy as np
 
 from ..colour import LAB_U8_LEVELS, ciede2000, hue_chroma_table, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import assessability, order_statistics, strip_pixels
+from ._shapes import assessability, exposure_problem, order_statistics, strip_pixels
 from .base import CueResult, CueState, Region
 
 NAME = "dark_green_cover"
@@ -310,8 +310,8 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
     -------
     CueResult
         ``present`` when the nearest reference is ``params.target`` within
-        ``max_delta_e``; ``not_assessable`` when no tube is found or it is too dark or
-        bright to judge; field ``colour`` names the nearest reference.
+        ``max_delta_e``; ``not_assessable`` when no tube is found, when it or most of the
+        photo is too dark or bright to judge (:func:`._shapes.exposure_problem`); field ``colour`` names the nearest reference.
 
     Examples
     --------
@@ -323,7 +323,9 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
     >>> r.state.value, r.fields["colour"]
     ('present', 'dark_green')
     """
-    reason = assessability(scene, min_side=48)
+    # A colour judgement needs the illuminant, which a photo mostly clipped or crushed does
+    # not show: unlike the marks, the cover is not judged in such a photo at all.
+    reason = assessability(scene, min_side=48) or exposure_problem(scene)
     if reason:
         return CueResult.not_assessable(NAME, reason, fields={"colour": None})
     # The seal tape, when found, marks the tube for certain: its flanks are the tube's paint.

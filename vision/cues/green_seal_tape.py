@@ -50,7 +50,7 @@ import numpy as np
 
 from ..colour import L_SCALE, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import assessability, quantiles, soft
+from ._shapes import assessability, quantiles, soft, unless_unseen
 from .base import CueResult, CueState, Region
 
 NAME = "green_seal_tape"
@@ -218,7 +218,9 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     CueResult
         ``present`` with one region per tape found, score ``0.5 + 0.5 * quality`` of the
         best; ``absent`` with score ``0.45 *`` the fraction of tests passed by the best
-        rejected reading (0 when no green band reached the tests). Measurements give the
+        rejected reading (0 when no green band reached the tests), or ``not_assessable``
+        instead when the photo is mostly clipped or crushed (:func:`._shapes.unless_unseen`);
+        ``not_assessable`` too when it is too small. Measurements give the
         tape's CIELAB colour, area fraction, rectangularity, elongation, flank contrast and
         the tube's colour beside it (``tube_lab``), and which illuminant the colours were
         read under.
@@ -266,7 +268,7 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         score = 0.45 * best["partial"] if best else 0.0
         if best:
             measurements["best_rejected"] = _report(best)
-        return CueResult(NAME, CueState.ABSENT, score, (), measurements)
+        return unless_unseen(CueResult(NAME, CueState.ABSENT, score, (), measurements), scene)
 
     good.sort(key=lambda c: -c["quality"])
     regions: list[dict] = []

@@ -38,7 +38,7 @@ import numpy as np
 from .. import ocr
 from ..colour import L_SCALE
 from ..normalise import Scene
-from ._shapes import assessability, histogram_quantiles, l_threshold, median
+from ._shapes import assessability, histogram_quantiles, l_threshold, median, unless_unseen
 from .base import CueResult, CueState, Region
 
 NAME = "serial_4_letter"
@@ -159,7 +159,8 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
         (``None`` otherwise). ``absent`` when the lines read are something else: a legible
         marking that is no serial (digits, words) scores lowest (0-0.15), an illegible one
         0.2-0.45, the closer to four letters the higher. ``not_assessable`` when no line of
-        text was found. Measurements give every line read (``readings``), the number of
+        text was found, or when none read as a serial on a photo mostly clipped or crushed
+        (:func:`._shapes.unless_unseen`). Measurements give every line read (``readings``), the number of
         regions and images sent to Tesseract (``ocr_regions``, ``ocr_images``) and, when
         present, the per-character confidences.
 
@@ -243,7 +244,7 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
         return CueResult(NAME, CueState.PRESENT, score, (region,), measurements, fields={"text": verdict["text"]})
     measurements["best_reading"] = verdict["raw"]
     regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),) if verdict["raw"] else ()
-    return CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None})
+    return unless_unseen(CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None}), scene)
 
 
 #: Widest gap between the characters of one word, in line heights (letters of a stencil

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..colour import hue_chroma_table, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import Blobs, assessability, blobs, edge_pair_strength, l_threshold, soft
+from ._shapes import Blobs, assessability, blobs, edge_pair_strength, l_threshold, soft, unless_unseen
 from .base import CueResult, CueState, Region
 
 NAME = "yellow_bands"
@@ -136,7 +136,9 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     -------
     CueResult
         ``present`` when at least one leg shows three bands; fields ``count`` and
-        ``groups``; one region per band of each group found.
+        ``groups``; one region per band of each group found. ``not_assessable`` when the
+        photo is too small, or when no group is found on a photo mostly clipped or crushed
+        (:func:`._shapes.unless_unseen`).
 
     Examples
     --------
@@ -155,7 +157,7 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
         return CueResult.not_assessable(NAME, reason, fields={"count": 0, "groups": 0})
     yellow = _yellow_blobs(scene, params)
     if yellow is None:
-        return CueResult(NAME, CueState.ABSENT, 0.0, (), {"yellow_blobs": 0, "yellow_fraction": 0.0}, fields={"count": 0, "groups": 0})
+        return unless_unseen(CueResult(NAME, CueState.ABSENT, 0.0, (), {"yellow_blobs": 0, "yellow_fraction": 0.0}, fields={"count": 0, "groups": 0}), scene)
     found, seeds, weak = yellow
     measurements: dict = {"yellow_blobs": len(found), "yellow_fraction": float(np.count_nonzero(weak) / weak.size)}
 
@@ -190,9 +192,9 @@ def detect(scene: Scene, params: YellowBandsParams = YellowBandsParams()) -> Cue
     if pair is not None:
         measurements.update({k: v for k, v in pair.items() if k != "members"})
         regions = tuple(Region(tuple(scene.box_to_original(*found.box[m])), 0.3, "band (pair)") for m in pair["members"])
-        return CueResult(NAME, CueState.ABSENT, 0.3, regions, measurements, fields={"count": 2, "groups": 0})
+        return unless_unseen(CueResult(NAME, CueState.ABSENT, 0.3, regions, measurements, fields={"count": 2, "groups": 0}), scene)
     count = 1 if len(found) and bool(np.any(_major_axes(found)[1] <= 6.0)) else 0
-    return CueResult(NAME, CueState.ABSENT, 0.1 * count, (), measurements, fields={"count": count, "groups": 0})
+    return unless_unseen(CueResult(NAME, CueState.ABSENT, 0.1 * count, (), measurements, fields={"count": count, "groups": 0}), scene)
 
 
 @lru_cache(maxsize=8)
