@@ -106,10 +106,12 @@ def test_reads_the_serial(case, text, kwargs, state, reading):
         ("plain tube", painted_tube(""), "no text found"),
         ("flat grey", np.full((300, 400, 3), 128, np.uint8), "no text found"),
         ("tiny photo", np.full((20, 30, 3), 128, np.uint8), "too small"),
+        ("a blurred stencil", cv2.GaussianBlur(painted_tube("KXRW", cap=12.0), (0, 0), 1.5), "text not legible"),
     ],
 )
 def test_nothing_to_read_is_not_assessable(case, image, reason):
-    """A serial that cannot be seen is no evidence either way (never silent evidence against)."""
+    """A serial that cannot be seen or read is no evidence either way (never silent evidence
+    against, nor for: illegible texture is as common beside a US tube as beside a Toofan)."""
     result = detect(normalise(image))
     assert result.state is CueState.NOT_ASSESSABLE, case
     assert result.reason.startswith(reason)

@@ -18,11 +18,11 @@ light or dark paint, blurred and JPEG-damaged. The detector
 
 The cue is ``present`` when a line reads as exactly four capital letters forming one word
 (:func:`_judge`). A legible marking that is no serial (digits, words) is ``absent`` with
-the lowest scores, text that could not be read ``absent`` with middle ones, and what was
-read is kept in the measurements. Four letters beside another line of text as clear (a
-sign, a label: :func:`_in_text_block`) are a word, not a serial. No text found is
-``not_assessable`` (a serial that cannot be seen is no evidence either way), as is a photo
-without Tesseract ("tesseract not installed").
+low scores, and what was read is kept in the measurements. Four letters beside another
+line of text as clear (a sign, a label: :func:`_in_text_block`) are a word, not a serial.
+No text found, or text that cannot be read, is ``not_assessable`` (a serial that cannot be
+seen or read is no evidence either way), as is a photo without Tesseract ("tesseract not
+installed").
 """
 
 from __future__ import annotations
@@ -156,13 +156,14 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     CueResult
         ``present`` (score 0.5-1, graded by Tesseract's confidence) with the reading's region
         when a line reads as four capital letters; field ``text`` holds that reading
-        (``None`` otherwise). ``absent`` when the lines read are something else: a legible
-        marking that is no serial (digits, words) scores lowest (0-0.15), an illegible one
-        0.2-0.45, the closer to four letters the higher. ``not_assessable`` when no line of
-        text was found, or when none read as a serial on a photo mostly clipped or crushed
-        (:func:`._shapes.unless_unseen`). Measurements give every line read (``readings``), the number of
-        regions and images sent to Tesseract (``ocr_regions``, ``ocr_images``) and, when
-        present, the per-character confidences.
+        (``None`` otherwise). ``absent`` (score 0-0.15) when a line reads as a legible
+        marking that is no serial (digits, words). ``not_assessable`` when no line of text
+        was found ("no text found"), when what was found cannot be read ("text not
+        legible"), or when no serial was read on a photo mostly clipped or crushed
+        (:func:`._shapes.unless_unseen`). Measurements give every line read
+        (``readings``, with their scores), the number of regions and images sent to
+        Tesseract (``ocr_regions``, ``ocr_images``) and, when present, the per-character
+        confidences.
 
     Examples
     --------
@@ -217,13 +218,14 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
                 if verdict["legible"]:
                     break
             measurements["readings"].append({k: region_best[k] for k in ("text", "raw", "confidences", "score")})
-            if best is None or (region_best["four_letters"], region_best["score"]) > best[:2]:
-                best = (region_best["four_letters"], region_best["score"], line, crop, region_best)
+            rank = (region_best["four_letters"], region_best["legible"], region_best["score"])
+            if best is None or rank > best[0]:
+                best = (rank, line, crop, region_best)
             if region_best["four_letters"]:
                 break
     except (RuntimeError, OSError) as exc:  # a failed read is reported, not hidden
         return CueResult.not_assessable(NAME, f"tesseract failed: {exc}", measurements=measurements, fields={"text": None})
-    four, score, line, crop, verdict = best
+    (four, _, score), line, crop, verdict = best
     box = _line_box(scene, line)
     if four and _in_text_block(line, lines):
         # Four letters among other lines of text (a sign, a label) are a word, not a serial.
@@ -243,7 +245,10 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
         region = Region(tuple(box), score, f"serial reads '{verdict['text']}'")
         return CueResult(NAME, CueState.PRESENT, score, (region,), measurements, fields={"text": verdict["text"]})
     measurements["best_reading"] = verdict["raw"]
-    regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),) if verdict["raw"] else ()
+    if not verdict["legible"]:
+        # Text that cannot be read is a serial that cannot be seen: no evidence either way.
+        return CueResult.not_assessable(NAME, "text not legible", measurements=measurements, fields={"text": None})
+    regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),)
     return unless_unseen(CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None}), scene)
 
 
@@ -314,12 +319,13 @@ def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4Lett
     acronyms included) about 3 times in 100.
 
     Returns a dict: ``four_letters``; ``legible`` (four letters, or a marking that is plainly
-    no serial: three or more characters of the line's height, each read with
-    ``min_char_confidence``, with digits, six or more of them, two words, or an English
-    word; one or two characters may be a blurred serial misread); ``score``, the cue's score
-    for this reading (0.5-1 for four letters, 0-0.15 for a legible marking that is no
-    serial, 0.2-0.45 for an illegible one); ``text`` (folded), ``raw``, ``confidences`` and
-    ``boxes``.
+    no serial: characters of the line's height of which three or more are read with
+    ``min_char_confidence``, and those sure ones include a digit, or number five of six or
+    more, or span two words; or an English word. One or two characters alone may be a
+    blurred serial misread); ``score`` (0.5-1 for four letters, 0-0.15 for a legible
+    marking that is no serial; 0.2-0.45 for an illegible one, the nearer to four letters
+    the higher, which only ranks readings: the cue reports illegible text as not
+    assessable); ``text`` (folded), ``raw``, ``confidences`` and ``boxes``.
     """
     raw = "".join(reading.chars)
     confs = [round(float(c), 2) for c in reading.confidences]
@@ -342,7 +348,10 @@ def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4Lett
         return {**out, "legible": True, "word": True, "score": 0.15 * (1.0 - quality)}
     if letters and confident and sized:
         return {**out, "four_letters": True, "legible": True, "score": 0.5 + 0.5 * quality}
-    if confident and sized and len(folded) >= 3 and (len(folded) >= 6 or any(ch.isdigit() for ch in folded) or not one_word):
+    # What is surely read may already rule a serial out (LOT 0472, US ARMY with one
+    # character doubtful): a digit, six characters with five sure, or two words.
+    sure = [ch for ch, c in zip(folded, confs) if c >= params.min_char_confidence]
+    if sized and len(sure) >= 3 and (any(ch.isdigit() for ch in sure) or (len(folded) >= 6 and len(sure) >= 5) or not one_word):
         return {**out, "legible": True, "score": 0.15 * (1.0 - quality)}
     # Illegible: the nearer to four letters (count, letters, confidence), the higher.
     near = (1.0 - min(abs(len(folded) - 4), 4) / 4.0) * (sum(ch.isalpha() for ch in folded) / len(folded))
