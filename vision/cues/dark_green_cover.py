@@ -310,8 +310,9 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
     -------
     CueResult
         ``present`` when the nearest reference is ``params.target`` within
-        ``max_delta_e``; ``not_assessable`` when no tube is found, when it or most of the
-        photo is too dark or bright to judge (:func:`._shapes.exposure_problem`); field ``colour`` names the nearest reference.
+        ``max_delta_e``; ``not_assessable`` when no tube is found, or when it or most of
+        the photo is too dark or bright to judge (:func:`._shapes.exposure_problem`); field
+        ``colour`` names the nearest reference.
 
     Examples
     --------
