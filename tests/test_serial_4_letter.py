@@ -11,7 +11,7 @@ import pytest
 
 from vision import ocr
 from vision.cues import REGISTRY, CueState, run_cue, serial_4_letter
-from vision.cues.serial_4_letter import Serial4LetterParams, detect, find_text_lines
+from vision.cues.serial_4_letter import Serial4LetterParams, _judge, _rank, detect, find_text_lines
 from vision.normalise import normalise
 from vision.synth import jpeg_roundtrip
 
@@ -116,6 +116,40 @@ def test_nothing_to_read_is_not_assessable(case, image, reason):
     assert result.state is CueState.NOT_ASSESSABLE, case
     assert result.reason.startswith(reason)
     assert result.score == 0.0 and result.fields["text"] is None
+
+
+def _reading(text: str, confidences: list[float]) -> ocr.LineReading:
+    chars = tuple(text.replace(" ", ""))
+    return ocr.LineReading(text, chars, tuple(map(float, confidences)), tuple((0, 0, 12, 24) for _ in chars))
+
+
+@pytest.mark.parametrize(
+    "text, confidences, four_letters, legible",
+    [
+        ("KXRW", [95, 95, 95, 95], True, True),
+        ("KXRW", [95, 95, 40, 95], False, False),  # a blurred serial: no evidence either way
+        ("K XRW", [30, 95, 95, 95], False, False),  # the doubtful K alone makes no second word
+        ("KX RW", [95, 95, 95, 95], False, True),  # two words
+        ("LOT 0472", [95, 95, 95, 40, 95, 95, 95], False, True),  # sure digits
+        ("USARMY", [95, 95, 5, 95, 95, 95], False, True),  # six characters, five sure
+        ("KXRWQ", [95, 95, 95, 95, 95], False, False),  # five: perhaps a serial and a speck
+        ("K7RW", [95, 95, 95, 95], False, True),  # a sure digit among letters
+    ],
+)
+def test_judge_works_on_what_is_surely_read(text, confidences, four_letters, legible):
+    verdict = _judge(_reading(text, confidences), 24.0, False, Serial4LetterParams())
+    assert (verdict["four_letters"], verdict["legible"]) == (four_letters, legible)
+    assert 0.0 <= verdict["score"] <= (1.0 if four_letters else 0.15 if legible else 0.45)
+
+
+def test_a_legible_marking_outranks_illegible_text():
+    params = Serial4LetterParams()
+    digits = _judge(_reading("4721", [95, 95, 95, 95]), 24.0, False, params)
+    blurred = _judge(_reading("KXRW", [95, 95, 40, 95]), 24.0, False, params)
+    serial = _judge(_reading("KXRW", [70, 70, 70, 70]), 24.0, False, params)
+    assert blurred["score"] > digits["score"]  # nearer to four letters ...
+    assert _rank(digits) > _rank(blurred)  # ... but a legible reading says more
+    assert _rank(serial) > _rank(digits)
 
 
 @needs_tesseract

@@ -1,4 +1,5 @@
-"""Geometry helpers shared by the detectors: components, second moments, oriented strips."""
+"""Helpers shared by the detectors: components, second moments, oriented strips, order
+statistics, and when a scene (its size, its exposure) lets a cue be judged."""
 
 from __future__ import annotations
 
@@ -103,8 +104,22 @@ def assessability(scene: Scene, *, min_side: int) -> str | None:
 
 
 def exposure_problem(scene: Scene) -> str | None:
-    """Why most of the photo shows nothing (most pixels clipped to white or crushed to black),
-    or ``None``."""
+    """Why most of the photo shows nothing, or ``None``.
+
+    Returns
+    -------
+    str or None
+        ``"overexposed ..."`` when more than 60 % of the working pixels have ``L*`` >= 97,
+        ``"too dark ..."`` when more than 60 % have ``L*`` <= 4 or the median ``L*`` is
+        below 4.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vision.normalise import normalise
+    >>> exposure_problem(normalise(np.full((64, 64, 3), 255, np.uint8)))
+    'overexposed (most pixels clipped to white)'
+    """
     exposure = scene.exposure
     if exposure["overexposed_fraction"] > 0.6:
         return "overexposed (most pixels clipped to white)"
@@ -114,10 +129,12 @@ def exposure_problem(scene: Scene) -> str | None:
 
 
 def unless_unseen(result: CueResult, scene: Scene) -> CueResult:
-    """A search that found nothing on a photo mostly clipped or crushed (:func:`exposure_problem`)
-    is not assessable, not evidence of absence: the mark may lie where the photo shows
-    nothing. What was found in the well-exposed part (a launcher lit against a night sky or a
-    dark uniform) stands, and so does any other result.
+    """A search that did not find its mark (``absent``: no seal tape passed, no group of three
+    bands) on a photo mostly clipped or crushed (:func:`exposure_problem`) is not
+    assessable, not evidence of absence: the mark may lie where the photo shows nothing.
+    The measurements and fields are kept (a pair of bands seen keeps ``count`` 2), the
+    regions dropped. A mark found in the well-exposed part (a launcher lit against a night
+    sky or a dark uniform) stands, and so does any other result.
 
     Examples
     --------

@@ -38,7 +38,7 @@ import numpy as np
 from .. import ocr
 from ..colour import L_SCALE
 from ..normalise import Scene
-from ._shapes import assessability, histogram_quantiles, l_threshold, median, unless_unseen
+from ._shapes import assessability, histogram_quantiles, l_threshold, median
 from .base import CueResult, CueState, Region
 
 NAME = "serial_4_letter"
@@ -158,9 +158,8 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
         when a line reads as four capital letters; field ``text`` holds that reading
         (``None`` otherwise). ``absent`` (score 0-0.15) when a line reads as a legible
         marking that is no serial (digits, words). ``not_assessable`` when no line of text
-        was found ("no text found"), when what was found cannot be read ("text not
-        legible"), or when no serial was read on a photo mostly clipped or crushed
-        (:func:`._shapes.unless_unseen`). Measurements give every line read
+        was found ("no text found") or when what was found cannot be read ("text not
+        legible"). Measurements give every line read
         (``readings``, with their scores), the number of regions and images sent to
         Tesseract (``ocr_regions``, ``ocr_images``) and, when present, the per-character
         confidences.
@@ -192,7 +191,7 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     if not prepared:
         return CueResult.not_assessable(NAME, "no text found", measurements=measurements, fields={"text": None})
     deadline = time.monotonic() + params.timeout
-    best = None  # (four_letters, score, line, crop, verdict)
+    best = None  # ((four_letters, legible, score), line, crop, verdict)
     try:
         for line, crop in prepared:
             measurements["ocr_regions"] += 1
@@ -213,14 +212,13 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
                     measurements["ocr_images"] += 1
                 reading = _hooks_to_j(image, reading)
                 verdict = _judge(reading, cap, crop.cut or crop.gap > _WORD_SPACE, params)
-                if region_best is None or (verdict["four_letters"], verdict["legible"], verdict["score"]) > tuple(region_best[k] for k in ("four_letters", "legible", "score")):
+                if region_best is None or _rank(verdict) > _rank(region_best):
                     region_best = verdict
                 if verdict["legible"]:
                     break
             measurements["readings"].append({k: region_best[k] for k in ("text", "raw", "confidences", "score")})
-            rank = (region_best["four_letters"], region_best["legible"], region_best["score"])
-            if best is None or rank > best[0]:
-                best = (rank, line, crop, region_best)
+            if best is None or _rank(region_best) > best[0]:
+                best = (_rank(region_best), line, crop, region_best)
             if region_best["four_letters"]:
                 break
     except (RuntimeError, OSError) as exc:  # a failed read is reported, not hidden
@@ -249,7 +247,7 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
         # Text that cannot be read is a serial that cannot be seen: no evidence either way.
         return CueResult.not_assessable(NAME, "text not legible", measurements=measurements, fields={"text": None})
     regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),)
-    return unless_unseen(CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None}), scene)
+    return CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None})
 
 
 #: Widest gap between the characters of one word, in line heights (letters of a stencil
@@ -306,6 +304,36 @@ def _hooked_left(image: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     return stem_left - left[bottom].min() >= 0.3 * height and right[bottom].max() - stem_right <= 0.1 * height
 
 
+def _rank(verdict: dict) -> tuple[bool, bool, float]:
+    """Order of :func:`_judge` verdicts, best last: four letters, then any legible reading
+    (a marking that is plainly no serial says more than text that cannot be read), then
+    the score."""
+    return verdict["four_letters"], verdict["legible"], verdict["score"]
+
+
+def _word_of_each(reading: ocr.LineReading) -> list[int]:
+    """The index of the word (in ``reading.text``) each character of ``reading.chars`` is in;
+    every character in word 0 when the text does not spell the characters out.
+
+    Examples
+    --------
+    >>> _word_of_each(ocr.LineReading("LOT 0472", tuple("LOT0472"), (90.0,) * 7, ((0, 0, 1, 1),) * 7))
+    [0, 0, 0, 1, 1, 1, 1]
+    """
+    words, at = [], 0
+    text = reading.text
+    for n, word in enumerate(text.split()):
+        for sym in reading.chars[len(words) :]:
+            if not word.startswith(sym, at):
+                break
+            words.append(n)
+            at += len(sym)
+        at = 0
+    if len(words) != len(reading.chars) or "".join(text.split()) != "".join(reading.chars):
+        return [0] * len(reading.chars)
+    return words
+
+
 def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4LetterParams) -> dict:
     """Does a reading look like a four-letter serial, and how legible is it?
 
@@ -321,7 +349,7 @@ def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4Lett
     Returns a dict: ``four_letters``; ``legible`` (four letters, or a marking that is plainly
     no serial: characters of the line's height of which three or more are read with
     ``min_char_confidence``, and those sure ones include a digit, or number five of six or
-    more, or span two words; or an English word. One or two characters alone may be a
+    more, or fall in two words (:func:`_word_of_each`); or an English word. One or two characters alone may be a
     blurred serial misread); ``score`` (0.5-1 for four letters, 0-0.15 for a legible
     marking that is no serial; 0.2-0.45 for an illegible one, the nearer to four letters
     the higher, which only ranks readings: the cue reports illegible text as not
@@ -332,7 +360,8 @@ def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4Lett
     out = {"four_letters": False, "legible": False, "score": 0.2, "raw": reading.text, "text": raw, "confidences": confs, "boxes": [list(b) for b in reading.boxes]}
     if not raw:
         return out
-    folded = raw.translate(_DIGIT_AS_LETTER) if sum(ch.isdigit() for ch in raw) <= 1 else raw
+    fold = sum(ch.isdigit() for ch in raw) <= 1
+    folded = raw.translate(_DIGIT_AS_LETTER) if fold else raw
     out["text"] = folded
     heights = np.array([b[3] - b[1] for b in reading.boxes], float)
     # (Tesseract's boxes for single characters are rough: the reading's typical height counts.)
@@ -350,8 +379,11 @@ def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4Lett
         return {**out, "four_letters": True, "legible": True, "score": 0.5 + 0.5 * quality}
     # What is surely read may already rule a serial out (LOT 0472, US ARMY with one
     # character doubtful): a digit, six characters with five sure, or two words.
-    sure = [ch for ch, c in zip(folded, confs) if c >= params.min_char_confidence]
-    if sized and len(sure) >= 3 and (any(ch.isdigit() for ch in sure) or (len(folded) >= 6 and len(sure) >= 5) or not one_word):
+    words = _word_of_each(reading)
+    sure = [(sym.translate(_DIGIT_AS_LETTER) if fold else sym, word) for sym, c, word in zip(reading.chars, confs, words) if c >= params.min_char_confidence]
+    sure_text = "".join(sym for sym, _ in sure)
+    two_words = len({word for _, word in sure}) >= 2
+    if sized and len(sure_text) >= 3 and (any(ch.isdigit() for ch in sure_text) or (len(folded) >= 6 and len(sure_text) >= 5) or two_words):
         return {**out, "legible": True, "score": 0.15 * (1.0 - quality)}
     # Illegible: the nearer to four letters (count, letters, confidence), the higher.
     near = (1.0 - min(abs(len(folded) - 4), 4) / 4.0) * (sum(ch.isalpha() for ch in folded) / len(folded))
