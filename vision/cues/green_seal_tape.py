@@ -922,7 +922,6 @@ def _shape(comp: np.ndarray) -> tuple | None:
     return (cx, cy), (rw + 1.0, rh + 1.0), angle, rect_fill, solidity
 
 
-# 8-bit Lab value -> float CIELAB, per channel (a 256-entry, 3-channel table for cv2.LUT).
 def _green(frame: _Frame, lab: np.ndarray) -> tuple[float, float]:
     """Chroma and hue (degrees) of a float CIELAB colour read under the frame's illuminant;
     chroma 0 when the hue is outside the tape's sector."""

@@ -349,8 +349,8 @@ def _judge(reading: ocr.LineReading, cap: float, more: bool, params: Serial4Lett
     Returns a dict: ``four_letters``; ``legible`` (four letters, or a marking that is plainly
     no serial: characters of the line's height of which three or more are read with
     ``min_char_confidence``, and those sure ones include a digit, or number five of six or
-    more, or fall in two words (:func:`_word_of_each`); or an English word. One or two characters alone may be a
-    blurred serial misread); ``score`` (0.5-1 for four letters, 0-0.15 for a legible
+    more, or fall in two words (:func:`_word_of_each`); or an English word. One or two
+    characters alone may be a blurred serial misread); ``score`` (0.5-1 for four letters, 0-0.15 for a legible
     marking that is no serial; 0.2-0.45 for an illegible one, the nearer to four letters
     the higher, which only ranks readings: the cue reports illegible text as not
     assessable); ``text`` (folded), ``raw``, ``confidences`` and ``boxes``.
@@ -748,6 +748,11 @@ def _histogram(values: np.ndarray) -> np.ndarray:
     return np.bincount(values.ravel(), minlength=256)
 
 
+def _median_u8(values: np.ndarray) -> float:
+    """Median of a non-empty uint8 array, as :func:`numpy.median`, from its histogram."""
+    return histogram_quantiles(_histogram(values), (0.5,))[0]
+
+
 def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None = None, own_part: bool = False) -> _Glyphs | None:
     """The characters of a rectified line ``patch`` whose capitals are about ``cap`` pixels
     tall in the middle rows, the line's own part starting ``margin`` pixels from each end.
@@ -776,7 +781,7 @@ def _glyph_line(patch: np.ndarray, cap: float, margin: float, light: bool | None
         values = patch[surface]
         if values.size == 0:
             return None
-        light = bool(histogram_quantiles(_histogram(values), (0.5,))[0] < level)
+        light = bool(_median_u8(values) < level)
     # Ink in the rows within 1.2 cap of the middle (``band``), none beyond.
     rows_in = _middle_rows(out_h, 1.2 * cap)
     if rows_in.start >= rows_in.stop:
@@ -969,7 +974,7 @@ def _measure_line(grey: np.ndarray, centre, axis, length: float, height: float, 
     chars = patch[y0:y1, x0:x1]
     ring = _histogram(patch[sy0:sy1, sx0:sx1]) - _histogram(chars)  # the characters' box left out
     s50, s10, s90 = histogram_quantiles(ring, (0.5, 0.1, 0.9))
-    contrast = abs(histogram_quantiles(_histogram(chars[box]), (0.5,))[0] - s50) / L_SCALE
+    contrast = abs(_median_u8(chars[box]) - s50) / L_SCALE
     q10, q90 = s10 / L_SCALE, s90 / L_SCALE
     clean = contrast / (contrast + float(q90 - q10) + 1.0)
     dense = 1.0 if 0.15 <= density <= 0.75 else 0.5  # solid blobs and faint specks are no letters
@@ -1096,9 +1101,9 @@ def _ocr_crop(scene: Scene, line: _Line, params: Serial4LetterParams) -> _Crop |
     # recogniser reads grey levels, and a blurred stencil keeps more of its shape there than
     # in any binarisation.
     text = 255 - grey if found.light else grey
-    ink_level = histogram_quantiles(_histogram(text[keep]), (0.5,))[0]
-    paper = _histogram(text[by0:by1, bx0:bx1][~keep[by0:by1, bx0:bx1]])
-    paper_level = histogram_quantiles(paper, (0.5,))[0] if paper.any() else 255.0
+    ink_level = _median_u8(text[keep])
+    paper = text[by0:by1, bx0:bx1][~keep[by0:by1, bx0:bx1]]
+    paper_level = _median_u8(paper) if paper.size else 255.0
     stretched = np.clip((text.astype(np.float32) - ink_level) * (255.0 / max(paper_level - ink_level, 1.0)), 0, 255)
     # Rows beyond the characters (the tube's edge, the sky) are left out.
     stretched[: max(by0 - int(0.25 * height), 0)] = 255.0
