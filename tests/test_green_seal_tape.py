@@ -120,6 +120,7 @@ def test_uncorrected_shift_undoes_the_correction(gains, a_sign, b_sign):
         ({"min_area": 0}, "min_area"),
         ({"max_context_budget": 0}, "max_context_budget"),
         ({"extra_split_tests": -1}, "extra_split_tests"),
+        ({"shade_lightness": 50.0}, "shade_lightness"),
     ],
 )
 def test_bad_parameters_fail_loudly(overrides, error):
@@ -250,3 +251,33 @@ def test_glint_percentiles_match_numpy(n, qs):
 
     values = np.random.default_rng(n).normal(0.0, 10.0, n)
     np.testing.assert_allclose(quantiles(values, np.array(qs) / 100.0), np.percentile(values, qs), rtol=0, atol=1e-9)
+
+
+def tube_in_shadow(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), light=0.3):
+    """The painted tube with a hard shadow over the launcher (the background stays in sun):
+    its tape darker than any lit tape, as saturated for its lightness as in light."""
+    img = painted_tube(tape_rgb=tape_rgb, tube_rgb=tube_rgb).astype(np.float32)
+    img[100:190, 20:380] *= light
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    "image, expected",
+    [
+        (tube_in_shadow(), CueState.PRESENT),
+        (tube_in_shadow(tape_rgb=None), CueState.ABSENT),  # the dark-green tube alone
+        (tube_in_shadow(tape_rgb=None, tube_rgb=(50, 95, 55)), CueState.ABSENT),  # a more saturated green tube
+        (tube_in_shadow(tape_rgb=(200, 180, 40)), CueState.ABSENT),  # a yellow band in shade
+    ],
+)
+def test_tape_in_shadow_is_read_as_if_lit(image, expected):
+    assert run_cue("green_seal_tape", Scene(image)).state is expected
+
+
+def test_shade_reading_finds_what_the_lit_seeds_miss():
+    scene = Scene(tube_in_shadow())
+    found = run_cue("green_seal_tape", scene)
+    assert found.present and found.measurements["shade_factor"] > 1.0
+    assert found.measurements["lab"][0] < GreenSealTapeParams().min_lightness  # darker than any lit seed
+    off = GreenSealTapeParams(shade_lightness=GreenSealTapeParams().min_lightness)  # no shade reading
+    assert not run_cue("green_seal_tape", scene, off).present

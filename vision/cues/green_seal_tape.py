@@ -10,7 +10,10 @@ Physics and geometry, not colour memorisation:
    magenta-blue, and a tape then looks teal or grey), so a photo with no tape under the
    corrected illuminant is searched again under the uncorrected one, where that re-reading
    changes the mask or the colour was all a band lacked; a band found only so needs a
-   little more evidence and, unless merged with a lit tube, must be found whole.
+   little more evidence and, unless merged with a lit tube, must be found whole. A tape
+   in a hard shadow is darker than any lit seed: when nothing is found in light, the photo
+   is read once more with seeds whose chroma would be a lit tape's at the seed lightness
+   (``C* * (L_seed + 16) / (L* + 16)``), and a band so found is tested as if lit.
 2. *Shape*: a tape is a band with straight edges: its convex hull fills its minimum-area
    rectangle (leaves are ellipses, ~0.785), and its colour is uniform. A band merged with
    a leaf or a lit tube is split from it at a narrow neck, along its colour edges, or into
@@ -67,6 +70,15 @@ class GreenSealTapeParams:
     min_chroma, min_lightness : float
         The tape is a saturated, light green (``C*``, ``L*``): its seed pixels; the band's
         mean colour needs ``min_chroma`` too.
+    shade_lightness : float
+        A tape in shadow is darker and, in proportion, less chromatic. When no tape is
+        found in light (under either illuminant), the corrected photo is read once more
+        for one in shade: a pixel down to this ``L*`` also seeds the band when its chroma
+        would reach ``min_chroma`` lit to ``min_lightness``
+        (``C* * (min_lightness + 16) / (L* + 16)``), and a darker band's chroma, lightness
+        contrast and edge steps are read as so lit (:func:`_relight`); only components
+        this adds or changes are tested, with the uncorrected reading's margin, and not
+        split or merged across glints. Equal to ``min_lightness``: no shade reading.
     grow_chroma, grow_saturation, grow_lightness, grow_steps : float, float, float, int
         The tape mask grows up to ``grow_steps`` pixels from the seeds through weak greens
         (hue within ``hue_margin`` of the sector) with
@@ -159,6 +171,7 @@ class GreenSealTapeParams:
     hue_range: tuple[float, float] = (120.0, 175.0)
     min_chroma: float = 30.0
     min_lightness: float = 38.0
+    shade_lightness: float = 15.0
     grow_chroma: float = 12.0
     grow_saturation: float = 0.35
     grow_lightness: float = 20.0
@@ -198,6 +211,8 @@ class GreenSealTapeParams:
             raise ValueError(f"max_area_fraction must be in (0, 1], got {self.max_area_fraction!r}")
         if self.min_area < 1:
             raise ValueError(f"min_area must be >= 1, got {self.min_area!r}")
+        if not 0.0 <= self.shade_lightness <= self.min_lightness:
+            raise ValueError(f"shade_lightness must be in [0, min_lightness], got {self.shade_lightness!r}")
         if min(self.extra_split_components, self.extra_split_parts, self.extra_split_tests) < 0:
             raise ValueError(f"extra_split_components, extra_split_parts and extra_split_tests must be >= 0, got {self.extra_split_components!r}, {self.extra_split_parts!r}, {self.extra_split_tests!r}")
         if min(self.max_candidates, self.max_context_tests, self.max_context_budget) < 1:
@@ -249,6 +264,7 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     seen: set = set()  # components already tested (the same pixels under either illuminant)
     budget = [params.max_context_budget]  # context tests left for this photo
     focus = None
+    corrected = None
     for n, moved in enumerate(illuminants):
         if any(c["passes"] for c in candidates) or budget[0] <= 0:
             break
@@ -261,6 +277,15 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         # Re-reading the colours can only change the verdict where it changes the
         # components, or on bands that failed for their colour alone.
         focus = (frame.labels, frame.areas, [c["box"] for c in found + lost if c["colour_limited"]])
+        corrected = corrected or (frame, focus)
+    if corrected and not any(c["passes"] for c in candidates) and budget[0] > 0 and params.shade_lightness < params.min_lightness:
+        # A tape in shadow: seeded and read as if lit, where that adds to the corrected mask.
+        first, focus = corrected
+        frame = _Frame(scene, first.values, False, params, budget, shade=True)
+        if np.count_nonzero(cv2.subtract(frame.mask, first.mask)):
+            found, lost, _ = _search(frame, seen, focus)
+            candidates += found
+            rejected += lost
 
     good = [c for c in candidates if c["passes"]]
     if not good:
@@ -346,6 +371,31 @@ def _chroma_floor(chroma: float, saturation: float, lightness: float) -> np.ndar
     return np.minimum(floor, 255.0).astype(np.uint8)
 
 
+@lru_cache(maxsize=8)
+def _shade_seed_table(chroma: float, lightness: float, darkest: float) -> np.ndarray:
+    """256-entry uint8 table over 8-bit lightness: the least :func:`_colour_table` value
+    of a shaded seed, ``128 + ceil(chroma * (L* + 16) / (lightness + 16))`` (in the sector,
+    the chroma a tape of ``chroma`` at ``lightness`` keeps in shade), for
+    ``darkest <= L* < lightness``; 255 elsewhere (no such pixel has the 127 chroma 255
+    needs: sRGB reaches about 100 at most there, and the lit seeds are tested apart)."""
+    l_star = np.arange(256) / L_SCALE
+    need = 128.0 + np.ceil(chroma * (l_star + 16.0) / (lightness + 16.0))
+    need[(l_star < darkest) | (l_star >= lightness)] = 255.0
+    return np.minimum(need, 255.0).astype(np.uint8)
+
+
+def _relight(lightness: float, params: GreenSealTapeParams) -> float:
+    """Factor that reads a colour of ``L* = lightness`` as if lit to ``min_lightness``.
+
+    Shading scales ``L* + 16``, ``C*`` and colour differences alike (see the module notes),
+    so a band in shadow, multiplied by this, gives the chroma, contrasts and edge steps it
+    would show in light; 1 for a band at least that light, at most the factor at
+    ``shade_lightness`` (the darkest band read).
+    """
+    lit = params.min_lightness + 16.0
+    return lit / (min(max(float(lightness), params.shade_lightness), params.min_lightness) + 16.0)
+
+
 def _uncorrected_shift(gains: np.ndarray) -> tuple[int, int]:
     """8-bit ``(a*, b*)`` shift that undoes the illuminant correction for a mid green.
 
@@ -368,7 +418,7 @@ def _tape_values(scene: Scene, shift: tuple[int, int], params: GreenSealTapePara
     return np.take(_pixel_table(lo, hi, params.hue_margin, shift), scene.ab)
 
 
-def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams) -> np.ndarray:
+def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams, shade: bool = False) -> np.ndarray:
     """``(h, w)`` uint8 (0/1) mask of tape pixels from their :func:`_tape_values` under one
     illuminant.
 
@@ -380,6 +430,8 @@ def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams) -
         cv2.compare(value, 128 + int(np.ceil(params.min_chroma)), cv2.CMP_GE),
         cv2.compare(light, int(round(params.min_lightness * L_SCALE)), cv2.CMP_GE),
     )
+    if shade:  # also in the sector with the chroma that, lit to min_lightness, reaches min_chroma
+        seeds = cv2.bitwise_or(seeds, cv2.compare(value, cv2.LUT(light, _shade_seed_table(params.min_chroma, params.min_lightness, params.shade_lightness)), cv2.CMP_GE))
     out = np.zeros(value.shape, np.uint8)
     x, y, w, h = cv2.boundingRect(seeds)
     if w == 0:
@@ -406,14 +458,16 @@ class _Frame:
     :func:`_search`, the mask's component ``labels`` ``(h, w)`` int32 and their ``areas``
     (0 for the background)."""
 
-    def __init__(self, scene: Scene, values: np.ndarray, uncorrected: bool, params: GreenSealTapeParams, budget: list) -> None:
+    def __init__(self, scene: Scene, values: np.ndarray, uncorrected: bool, params: GreenSealTapeParams, budget: list, shade: bool = False) -> None:
         self.budget = budget
+        self.values = values
+        self.shade = shade
         self.lab = scene.lab
         self.gains = np.asarray(scene.gains, np.float32)
         self.uncorrected = uncorrected
         self.illuminant = "uncorrected" if uncorrected else "corrected"
         self.params = params
-        self.mask = _tape_pixels(scene, values, params)
+        self.mask = _tape_pixels(scene, values, params, shade)
         self.labels: np.ndarray | None = None  # set by _search
         self.areas: np.ndarray | None = None
 
@@ -424,6 +478,10 @@ class _Frame:
             rgb = cv2.transform(cv2.cvtColor(lab8, cv2.COLOR_Lab2RGB), np.diag(1.0 / self.gains).astype(np.float32))
             lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
         return lab_u8_to_float(lab8)
+
+    def relight(self, lightness: float) -> float:
+        """:func:`_relight` in the shade reading, 1 otherwise."""
+        return _relight(lightness, self.params) if self.shade else 1.0
 
     def colour(self, lab: np.ndarray) -> np.ndarray:
         """Float CIELAB ``(..., 3)`` of the corrected scene, read under this illuminant."""
@@ -509,7 +567,7 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
         # component is (below): a band seen only there is otherwise found whole, as two
         # fallbacks at once multiply the chances of a look-alike.
         parts = []
-        for comp, cx, cy in failed[: 0 if frame.uncorrected else 3]:
+        for comp, cx, cy in failed[: 0 if frame.uncorrected or frame.shade else 3]:
             parts += _split_at_necks(comp, cx, cy) + _split_at_edges(frame.lab, comp, cx, cy) + _split_by_colour(frame, comp, cx, cy)
         # A tape merged with a lit tube of another green can exceed the band's size limit;
         # such a component is a bar (the tube: long, filling its minimum-area rectangle),
@@ -526,7 +584,7 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
         more, more_rejected, _ = _candidates(frame, parts)
         candidates += more
         rejected += more_rejected
-        if not frame.uncorrected and not any(c["passes"] for c in more):
+        if not (frame.uncorrected or frame.shade) and not any(c["passes"] for c in more):
             # A tape merged with leaves need not be in one of the largest components:
             # the next few are split too, and their parts ranked by how band-like they
             # are (not by size); the best few get their own tests, with a higher bar (a
@@ -537,7 +595,8 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
             more, more_rejected, _ = _candidates(frame, _band_like(pieces, params)[: params.extra_split_parts], params.extra_split_tests, params.extra_split_margin)
             candidates += more
             rejected += more_rejected
-    if not any(c["passes"] for c in candidates):
+    if not frame.shade and not any(c["passes"] for c in candidates):
+        # (In a shadow nothing glints: the direct light is what the shadow blocks.)
         # A glint along the tube cuts a tape in two: its pieces merged across the
         # highlight, each pair with one context test of its own (outside the budget).
         for comp, cx, cy in _bridge_glints(frame, stats, x, y, seen):
@@ -592,7 +651,7 @@ def _bridge_glints(frame: _Frame, stats: np.ndarray, x: int, y: int, seen: set |
     read = frame.colour(means)  # as the frame reads them
     pieces = []
     for n, i in enumerate(ids):
-        if _green(frame, read[n])[0] < 0.8 * params.min_chroma:
+        if _green(frame, read[n])[0] * frame.relight(read[n][0]) < 0.8 * params.min_chroma:
             continue
         raw = raws[n]
         mo = cv2.moments(comps[n], binaryImage=True)
@@ -870,8 +929,8 @@ def _split_by_colour(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[tu
     """Split a component of two distinct colours (a tape and a leaf, a tape and a lit tube)
     into its two colour clusters (k-means in 8-bit Lab): the largest connected part of each
     cluster green enough to be tape (its centre's chroma in the tape's hue sector at least
-    0.7 ``min_chroma`` under the frame's illuminant; the band test asks 0.8 of the part's
-    mean), cropped: ``(mask, x, y)``."""
+    0.7 ``min_chroma`` under the frame's illuminant, :func:`_relight` if in shadow; the band
+    test asks 0.8 of the part's mean), cropped: ``(mask, x, y)``."""
     patch = frame.lab[y : y + comp.shape[0], x : x + comp.shape[1]].astype(np.float32)
     _, std = cv2.meanStdDev(patch, mask=comp)
     spread = std.ravel() * np.array([1 / L_SCALE, 1.0, 1.0])
@@ -886,7 +945,8 @@ def _split_by_colour(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[tu
     _, _, centres = cv2.kmeans(fit, 2, start, criteria, 1, cv2.KMEANS_USE_INITIAL_LABELS)
     if np.linalg.norm((centres[0] - centres[1]) * [1 / L_SCALE, 1.0, 1.0]) < 10.0:
         return []
-    green = [_green(frame, frame.colour(np.array([c[0] / L_SCALE, c[1] - 128.0, c[2] - 128.0], np.float32)))[0] >= 0.7 * frame.params.min_chroma for c in centres]
+    colours = [frame.colour(np.array([c[0] / L_SCALE, c[1] - 128.0, c[2] - 128.0], np.float32)) for c in centres]
+    green = [_green(frame, c)[0] * frame.relight(c[0]) >= 0.7 * frame.params.min_chroma for c in colours]
     if not any(green):
         return []
     # Each pixel's position between the centres: 0 at the first, 1 at the second.
@@ -945,7 +1005,7 @@ def _hypotheses(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[list[d
         return None
     m = cv2.mean(frame.lab[y : y + bh, x : x + bw], mask=comp)
     colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
-    green = _green(frame, colour)[0] >= 0.8 * params.min_chroma
+    green = _green(frame, colour)[0] * frame.relight(colour[0]) >= 0.8 * params.min_chroma
     base = {"area": int(cv2.countNonZero(comp)), "box": (x, y, bw, bh), "comp": comp, "passes": False, "colour_limited": not green, "quality": 0.0, "partial": 0.0, "rectangularity": rect_fill, "solidity": solidity}
     if not green:
         return [], [base]
@@ -1098,6 +1158,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     row_sum = picked.sum(axis=1)
     tape_lab = row_sum.sum(axis=0) / n
     chroma, hue = _green(frame, tape_lab)
+    relit = frame.relight(tape_lab[0])  # the shade reading reads a band as if lit
     ab_spread = math.sqrt(max(float((picked[..., 1:] ** 2).sum()) / n - float(tape_lab[1]) ** 2 - float(tape_lab[2]) ** 2, 0.0))
     has_tape = count > 0
     row_tape = np.where(has_tape[:, None], row_sum / np.maximum(count, 1)[:, None], tape_lab)
@@ -1170,7 +1231,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     for lab, iqr, fraction, step, contrast, relative, tex, shading, run, ok, s in columns:
         if ok:
             flank = {"lab": lab, "ab_iqr": iqr, "tape_fraction": fraction, "edge": step, "contrast": contrast, "relative_chroma": relative, "texture": tex, "ratio_cv": shading, "run": run, "side": s}
-            flank["evidence"] = _side_evidence(flank, params)
+            flank["evidence"] = _side_evidence(flank, params, relit)
             sides.append(flank)
 
     # The tape sits on the tube: either in its middle (both flanks are the same tube) or
@@ -1186,12 +1247,12 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     tube = max(two_sided, one_sided)
     main = max(sides, key=lambda s: s["evidence"])
     gates = (
-        chroma >= params.min_chroma,
-        main["contrast"] >= params.min_flank_contrast,
-        main["relative_chroma"] >= params.min_relative_chroma,
+        relit * chroma >= params.min_chroma,
+        relit * main["contrast"] >= params.min_flank_contrast,
+        relit * main["relative_chroma"] >= params.min_relative_chroma,
         main["tape_fraction"] <= params.max_flank_tape_fraction,
         ab_spread <= 0.45 * max(chroma, 1e-6),
-        main["edge"] >= 0.35 * params.min_tube_edge,
+        relit * main["edge"] >= 0.35 * params.min_tube_edge,
         main["ab_iqr"] <= params.max_flank_chroma_iqr,
     )
     # Shape and colour weigh 2, the tube around the band 6: a band of green is a tape
@@ -1199,9 +1260,9 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     shape = (soft(hyp["rectangularity"], params.min_rectangularity, 0.95) + soft(hyp["solidity"], params.min_solidity, 0.9) + soft(coverage, 0.4, 0.8)) / 3.0
     lo, hi = params.hue_range
     hue_fit = min(soft(hue, lo, lo + 10.0), 1.0 - soft(hue, hi - 5.0, hi))
-    colour = (soft(chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
+    colour = (soft(relit * chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
     quality = (2.0 * shape + 2.0 * colour + 6.0 * tube) / 10.0
-    threshold = params.min_quality + margin + (params.uncorrected_margin if frame.uncorrected else 0.0)
+    threshold = params.min_quality + margin + (params.uncorrected_margin if frame.uncorrected or frame.shade else 0.0)
     gates += (quality >= threshold,)
     return {
         **hyp,
@@ -1215,6 +1276,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
         "lab": tape_lab.tolist(),
         "chroma": chroma,
         "hue_deg": hue,
+        "shade_factor": relit,
         "illuminant": frame.illuminant,
         "coverage": coverage,
         "ab_spread": ab_spread,
@@ -1314,14 +1376,16 @@ def _tube_runs(P, along, step, d, rho, k, tops, bottoms, refs, col_mean, col_ab2
     return out
 
 
-def _side_evidence(flank: dict, params: GreenSealTapeParams) -> float:
-    """0..1: how much one flank looks like a tube running away from the tape."""
+def _side_evidence(flank: dict, params: GreenSealTapeParams, lit: float = 1.0) -> float:
+    """0..1: how much one flank looks like a tube running away from the tape; its contrasts
+    and edge step read as if lit by ``lit`` (:func:`_relight` of the tape; its spreads are
+    not scaled: noise does not dim with the light)."""
     tests = (
-        soft(flank["contrast"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
-        soft(flank["relative_chroma"], params.min_relative_chroma, params.min_relative_chroma + 20.0),
+        soft(lit * flank["contrast"], params.min_flank_contrast, params.min_flank_contrast + 20.0),
+        soft(lit * flank["relative_chroma"], params.min_relative_chroma, params.min_relative_chroma + 20.0),
         1.0 - soft(flank["ab_iqr"], 5.0, params.max_flank_chroma_iqr),
         1.0 - soft(flank["tape_fraction"], 0.05, params.max_flank_tape_fraction),
-        soft(flank["edge"], 0.0, params.min_tube_edge),
+        soft(lit * flank["edge"], 0.0, params.min_tube_edge),
         soft(flank["run"], 0.6, params.min_tube_extent),
         1.0 - soft(flank["texture"], 3.0, 10.0),
         1.0 - soft(flank["ratio_cv"], 0.08, 0.25),
