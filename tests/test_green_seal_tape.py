@@ -121,6 +121,7 @@ def test_uncorrected_shift_undoes_the_correction(gains, a_sign, b_sign):
         ({"max_context_budget": 0}, "max_context_budget"),
         ({"extra_split_tests": -1}, "extra_split_tests"),
         ({"shade_lightness": 50.0}, "shade_lightness"),
+        ({"shade_lightness": -1.0}, "shade_lightness"),
     ],
 )
 def test_bad_parameters_fail_loudly(overrides, error):
@@ -254,11 +255,51 @@ def test_glint_percentiles_match_numpy(n, qs):
 
 
 def tube_in_shadow(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), light=0.3):
-    """The painted tube with a hard shadow over the launcher (the background stays in sun):
-    its tape darker than any lit tape, as saturated for its lightness as in light."""
+    """The painted tube under a hard shadow (over the launcher and the ground round it; the
+    rest of the photo in light): its tape darker than any lit tape, as saturated for its
+    lightness as in light."""
     img = painted_tube(tape_rgb=tape_rgb, tube_rgb=tube_rgb).astype(np.float32)
     img[100:190, 20:380] *= light
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def in_shadow(image, box=(40, 40, 360, 290), light=0.3):
+    """``image`` with a hard shadow over ``box`` (x0, y0, x1, y1)."""
+    img = image.astype(np.float32)
+    x0, y0, x1, y1 = box
+    img[y0:y1, x0:x1] *= light
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture
+def shade_searches(monkeypatch):
+    """Records, per shade reading searched, how many tape components it held."""
+    from vision.cues import green_seal_tape as module
+
+    calls = []
+    search = module._search
+
+    def spy(frame, seen, focus=None):
+        found = search(frame, seen, focus)
+        if frame.shade:
+            calls.append(int(frame.areas.size - 1))
+        return found
+
+    monkeypatch.setattr(module, "_search", spy)
+    return calls
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        in_shadow(painted_tube(tape_rgb=None, tube_rgb=(60, 190, 80))),  # a bright green tube, no band
+        in_shadow(sign_on_pole(), light=0.45),  # a green sign across a pole
+        in_shadow(painted_tube(tape_rgb=(60, 190, 80), tube_rgb=(60, 190, 80))),  # tape on a tube of its colour
+    ],
+)
+def test_shaded_look_alikes_reach_the_shade_reading_and_fail(image, shade_searches):
+    assert not run_cue("green_seal_tape", Scene(image)).present
+    assert shade_searches and shade_searches[0] >= 1  # the shade reading did test green there
 
 
 @pytest.mark.parametrize(
@@ -266,7 +307,6 @@ def tube_in_shadow(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), light=0.3):
     [
         (tube_in_shadow(), CueState.PRESENT),
         (tube_in_shadow(tape_rgb=None), CueState.ABSENT),  # the dark-green tube alone
-        (tube_in_shadow(tape_rgb=None, tube_rgb=(50, 95, 55)), CueState.ABSENT),  # a more saturated green tube
         (tube_in_shadow(tape_rgb=(200, 180, 40)), CueState.ABSENT),  # a yellow band in shade
     ],
 )
@@ -274,10 +314,17 @@ def test_tape_in_shadow_is_read_as_if_lit(image, expected):
     assert run_cue("green_seal_tape", Scene(image)).state is expected
 
 
-def test_shade_reading_finds_what_the_lit_seeds_miss():
+def test_shade_reading_finds_what_the_lit_seeds_miss(shade_searches):
     scene = Scene(tube_in_shadow())
     found = run_cue("green_seal_tape", scene)
-    assert found.present and found.measurements["shade_factor"] > 1.0
+    assert found.present and found.measurements["reading"] == "shade" and found.measurements["shade_factor"] > 1.0
     assert found.measurements["lab"][0] < GreenSealTapeParams().min_lightness  # darker than any lit seed
+    assert shade_searches == [1]
     off = GreenSealTapeParams(shade_lightness=GreenSealTapeParams().min_lightness)  # no shade reading
     assert not run_cue("green_seal_tape", scene, off).present
+
+
+def test_lit_tape_is_found_in_the_light_reading(shade_searches):
+    found = run_cue("green_seal_tape", Scene(painted_tube()))
+    assert found.measurements["reading"] == "light" and found.measurements["shade_factor"] == 1.0
+    assert shade_searches == []  # found in light: no shade reading

@@ -77,8 +77,10 @@ class GreenSealTapeParams:
         would reach ``min_chroma`` lit to ``min_lightness``
         (``C* * (min_lightness + 16) / (L* + 16)``), and a darker band's chroma, lightness
         contrast and edge steps are read as so lit (:func:`_relight`); only components
-        this adds or changes are tested, with the uncorrected reading's margin, and not
-        split or merged across glints. Equal to ``min_lightness``: no shade reading.
+        this adds or changes are tested (and the bands already tested there that are
+        darker than ``min_lightness``), with the uncorrected reading's margin; as in that
+        reading only the oversized component is split, and nothing is merged across a
+        glint. Equal to ``min_lightness``: no shade reading.
     grow_chroma, grow_saturation, grow_lightness, grow_steps : float, float, float, int
         The tape mask grows up to ``grow_steps`` pixels from the seeds through weak greens
         (hue within ``hue_margin`` of the sector) with
@@ -237,8 +239,9 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         instead when the photo is mostly clipped or crushed (:func:`._shapes.unless_unseen`);
         ``not_assessable`` too when it is too small. Measurements give the
         tape's CIELAB colour, area fraction, rectangularity, elongation, flank contrast and
-        the tube's colour beside it (``tube_lab``), and which illuminant the colours were
-        read under.
+        the tube's colour beside it (``tube_lab``), which illuminant the colours were read
+        under, and whether the band was found in the ``reading`` for light or for shade
+        (``shade_factor``: the :func:`_relight` factor its contrasts were read with).
 
     Examples
     --------
@@ -280,10 +283,12 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         corrected = corrected or (frame, focus)
     if corrected and not any(c["passes"] for c in candidates) and budget[0] > 0 and params.shade_lightness < params.min_lightness:
         # A tape in shadow: seeded and read as if lit, where that adds to the corrected mask.
-        first, focus = corrected
+        first, (labels, areas, boxes) = corrected
         frame = _Frame(scene, first.values, False, params, budget, shade=True)
         if np.count_nonzero(cv2.subtract(frame.mask, first.mask)):
-            found, lost, _ = _search(frame, seen, focus)
+            # Bands tested in light that are darker than a lit seed are read again, as if lit.
+            dark = [c["box"] for c in candidates if c["lab"][0] < params.min_lightness and c["illuminant"] == "corrected"]
+            found, lost, _ = _search(frame, set(), (labels, areas, boxes + dark))
             candidates += found
             rejected += lost
 
@@ -381,7 +386,9 @@ def _shade_seed_table(chroma: float, lightness: float, darkest: float) -> np.nda
     l_star = np.arange(256) / L_SCALE
     need = 128.0 + np.ceil(chroma * (l_star + 16.0) / (lightness + 16.0))
     need[(l_star < darkest) | (l_star >= lightness)] = 255.0
-    return np.minimum(need, 255.0).astype(np.uint8)
+    table = np.minimum(need, 255.0).astype(np.uint8)
+    table.setflags(write=False)
+    return table
 
 
 def _relight(lightness: float, params: GreenSealTapeParams) -> float:
@@ -424,6 +431,8 @@ def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams, s
 
     Seeds are bright, saturated greens (``min_chroma``, ``min_lightness``); the mask grows
     from them for ``grow_steps`` pixels through weak greens, and is closed by one pixel.
+    With ``shade``, seeds and weak greens are also taken down to ``shade_lightness``
+    (seeds with the chroma of a lit tape's in shade: :func:`_shade_seed_table`).
     """
     light = scene.lightness
     seeds = cv2.bitwise_and(
@@ -440,7 +449,8 @@ def _tape_pixels(scene: Scene, value: np.ndarray, params: GreenSealTapeParams, s
     pad = params.grow_steps + 2
     x0, y0 = max(x - pad, 0), max(y - pad, 0)
     roi = (slice(y0, min(y + h + pad, value.shape[0])), slice(x0, min(x + w + pad, value.shape[1])))
-    floor = cv2.LUT(light[roi], _chroma_floor(params.grow_chroma, params.grow_saturation, params.grow_lightness))
+    darkest = min(params.grow_lightness, params.shade_lightness) if shade else params.grow_lightness
+    floor = cv2.LUT(light[roi], _chroma_floor(params.grow_chroma, params.grow_saturation, darkest))
     weak = cv2.bitwise_or(cv2.compare(cv2.bitwise_and(value[roi], 127), floor, cv2.CMP_GE), seeds[roi])
     mask = seeds[roi]
     kernel = np.ones((3, 3), np.uint8)
@@ -651,7 +661,7 @@ def _bridge_glints(frame: _Frame, stats: np.ndarray, x: int, y: int, seen: set |
     read = frame.colour(means)  # as the frame reads them
     pieces = []
     for n, i in enumerate(ids):
-        if _green(frame, read[n])[0] * frame.relight(read[n][0]) < 0.8 * params.min_chroma:
+        if _green(frame, read[n])[0] < 0.8 * params.min_chroma:
             continue
         raw = raws[n]
         mo = cv2.moments(comps[n], binaryImage=True)
@@ -1065,6 +1075,7 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
     size = len(grid)
     band_chroma = math.hypot(float(colour[1]), float(colour[2]))
     band_light = float(colour[0])
+    relit = frame.relight(band_light)  # differences read as if lit (1 outside the shade reading)
     found: dict = {}
     before, after = grid < 0, grid > 0
     for n, t, e in hyps:
@@ -1112,9 +1123,9 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
                 if v2 - v1 < max(0.6 * e, params.min_diameter) or hi <= lo:
                     continue
                 paint = [(cum[s][hi][c] - cum[s][lo][c]) / (hi - lo) for c in range(3)]
-                darker = band_light - paint[0]
-                duller = band_chroma - math.hypot(paint[1], paint[2])
-                edge = min(step_list[s][i1], step_list[s][i2])
+                darker = relit * (band_light - paint[0])
+                duller = relit * (band_chroma - math.hypot(paint[1], paint[2]))
+                edge = relit * min(step_list[s][i1], step_list[s][i2])
                 if darker < 0.0 or duller < 0.5 * params.min_relative_chroma or edge < 0.25 * params.min_tube_edge:
                     continue
                 rank = (soft(edge, 0.0, params.min_tube_edge) + soft(duller, 0.0, 2.0 * params.min_relative_chroma) + soft(darker, 0.0, 4.0 * params.min_flank_contrast)) * soft(v2 - v1, 0.5 * params.min_diameter, 2.0 * params.min_diameter)
@@ -1173,7 +1184,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     col_mean = inner.mean(axis=0)
     col_ab2 = (inner[..., 1:] ** 2).mean(axis=0)
     diff = inner - row_tape[:, None, :]
-    col_like = ((diff * diff).sum(axis=2) <= 100.0).mean(axis=0)
+    col_like = ((diff * diff).sum(axis=2) <= 100.0 / relit**2).mean(axis=0)  # within 10 CIE76, lit
     col_valid = valid[rows].mean(axis=0)
     lit = inner[has_tape]
     tape_rows = row_tape[has_tape]
@@ -1212,7 +1223,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     # reflectance ratio) is the same in every row of a Lambertian tube.
     ratio = (tape_rows[:, :1] + 16.0) / (lit[..., 0] @ weight.T + 16.0)
     ratio_cv = ratio.std(axis=0) / np.maximum(ratio.mean(axis=0), 1e-6) if len(ratio) >= 3 else np.zeros(2)
-    runs = _tube_runs(P, along, flank_len, d, rho, k, i_top, i_bot, mean, col_mean, col_ab2, col_like, col_valid, params)
+    runs = _tube_runs(P, along, flank_len, d, rho, k, i_top, i_bot, mean, col_mean, col_ab2, col_like, col_valid, params, relit)
 
     columns = zip(
         mean.tolist(),
@@ -1277,6 +1288,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
         "chroma": chroma,
         "hue_deg": hue,
         "shade_factor": relit,
+        "reading": "shade" if frame.shade else "light",
         "illuminant": frame.illuminant,
         "coverage": coverage,
         "ab_spread": ab_spread,
@@ -1314,14 +1326,15 @@ def _finish(cand: dict) -> None:
     cand["tube_lab"] = np.median(cand["flank_pixels"].reshape(-1, 3), axis=0).tolist()
 
 
-def _tube_runs(P, along, step, d, rho, k, tops, bottoms, refs, col_mean, col_ab2, col_like, col_valid, params) -> list[float]:
+def _tube_runs(P, along, step, d, rho, k, tops, bottoms, refs, col_mean, col_ab2, col_like, col_valid, params, relit: float = 1.0) -> list[float]:
     """Length (in diameters) over which the tube continues on each side of the tape.
 
     Walks outwards in flank-sized steps beyond the near flank (colour ``refs[side]``,
     edges at rows ``tops[side]``, ``bottoms[side]``) while each step keeps the flank's
     colour and chroma uniformity, is not tape-coloured, and shows the tube's two edges,
     followed from step to step (the band's rectangle gives the axis to a few degrees
-    only); one odd step (a stencil, a strap) is allowed, two end the tube.
+    only); one odd step (a stencil, a strap) is allowed, two end the tube. Edge steps are
+    read as if lit by ``relit`` (:func:`_relight`).
     """
     nv, nu = P.shape[:2]
     limit = int(params.tube_reach * d / step)
@@ -1350,7 +1363,7 @@ def _tube_runs(P, along, step, d, rho, k, tops, bottoms, refs, col_mean, col_ab2
     edges[:, k : nv - k] = np.sqrt((dp * dp).sum(axis=2))
     edges = edges.tolist()
     drift = 1 + int(round(step * 0.14 / rho))  # the edge may move by tan(8 deg) per step
-    least = params.min_tube_edge / 2.0
+    least = params.min_tube_edge / 2.0 / relit
     out = []
     for s in (0, 1):
         top, bottom = int(tops[s]), int(bottoms[s])
