@@ -80,7 +80,7 @@ def test_registered_and_in_the_profile():
         ("digits-only marking", "4721", {}, CueState.ABSENT, None),
         ("lot number", "LOT 0472", {}, CueState.ABSENT, None),
         ("two words", "US ARMY", {}, CueState.ABSENT, None),
-        ("an English word (a sign)", "STOP", {"tube": (200, 170, 40), "paint": DARK_PAINT}, CueState.ABSENT, None),
+        ("an English word on the tube", "STOP", {}, CueState.ABSENT, None),
     ],
 )
 def test_reads_the_serial(case, text, kwargs, state, reading):
@@ -150,6 +150,48 @@ def test_a_legible_marking_outranks_illegible_text():
     assert blurred["score"] > digits["score"]  # nearer to four letters ...
     assert _rank(digits) > _rank(blurred)  # ... but a legible reading says more
     assert _rank(serial) > _rank(digits)
+    assert _rank(digits, on_tube=True) > _rank(digits, on_tube=False) > _rank(blurred, on_tube=True)
+
+
+def captioned(text: str, caption: str) -> np.ndarray:
+    """:func:`painted_tube` with ``text`` on the tube, reposted with a white caption bar
+    below the photo holding ``caption`` in black (a timestamp, a like count)."""
+    photo = painted_tube(text)
+    bar = np.full((70, photo.shape[1], 3), 255, np.uint8)
+    cv2.putText(bar, caption, (20, 50), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (20, 20, 20), 2, cv2.LINE_AA)
+    return np.vstack([photo, bar])
+
+
+@needs_tesseract
+@pytest.mark.parametrize(
+    "case, text, caption, state",
+    [
+        ("caption digits, nothing on the tube", "", "0472", CueState.NOT_ASSESSABLE),
+        ("caption digits, digits on the tube", "4721", "0472", CueState.ABSENT),
+        ("caption digits, a serial on the tube", "KXRW", "0472", CueState.PRESENT),
+    ],
+)
+def test_only_a_marking_on_a_launch_tube_counts(case, text, caption, state):
+    """A repost's caption, timestamp or like count says nothing about who made the launcher:
+    a legible marking that is no serial is evidence against only on a launch tube."""
+    result = detect(normalise(captioned(text, caption)))
+    assert result.state is state, (case, dict(result.measurements))
+    if state is CueState.NOT_ASSESSABLE:
+        assert result.reason == "no marking read on a launch tube"
+        assert any(r["raw"].replace(" ", "") == "0472" and not r["on_tube"] for r in result.measurements["readings"])
+
+
+def test_on_tube_is_within_the_tube_strip():
+    from vision.cues.serial_4_letter import _Line, _on_tube
+
+    tube = (np.array([200.0, 100.0]), np.array([np.cos(0.5), np.sin(0.5)]), 120.0, 40.0)  # tilted tube
+    def line(along, across):
+        c = tube[0] + along * tube[1] + across * np.array([-tube[1][1], tube[1][0]])
+        return _Line(c, tube[1], 60.0, 12.0, True, 4, 1.0)
+    assert _on_tube(line(100.0, 15.0), [tube])
+    assert not _on_tube(line(130.0, 0.0), [tube])  # beyond its end
+    assert not _on_tube(line(0.0, 25.0), [tube])  # beside it
+    assert not _on_tube(line(0.0, 0.0), [])  # no tube known
 
 
 @needs_tesseract

@@ -339,7 +339,7 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
         tube = None
         source = "beside the seal tape"
     else:
-        tubes = find_tubes(scene, params)
+        tubes = scene.memo(("launch tubes", params), lambda: find_tubes(scene, params))  # the serial cue asks too
         if not tubes:
             return CueResult.not_assessable(NAME, "no launch tube found", fields={"colour": None})
         tube = tubes[0]

@@ -18,7 +18,9 @@ light or dark paint, blurred and JPEG-damaged. The detector
 
 The cue is ``present`` when a line reads as exactly four capital letters forming one word
 (:func:`_judge`). A legible marking that is no serial (digits, words) is ``absent`` with
-low scores, and what was read is kept in the measurements. Four letters beside another
+low scores when it lies on a launch tube (:func:`launch_tubes`); off the tube (a caption,
+a timestamp, a watermark) it is ``not_assessable``. What was read is kept in the
+measurements. Four letters beside another
 line of text as clear (a sign, a label: :func:`_in_text_block`) are a word, not a serial.
 No text found, or text that cannot be read, is ``not_assessable`` (a serial that cannot be
 seen or read is no evidence either way), as is a photo without Tesseract ("tesseract not
@@ -156,11 +158,12 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     CueResult
         ``present`` (score 0.5-1, graded by Tesseract's confidence) with the reading's region
         when a line reads as four capital letters; field ``text`` holds that reading
-        (``None`` otherwise). ``absent`` (score 0-0.15) when a line reads as a legible
-        marking that is no serial (digits, words). ``not_assessable`` when no line of text
-        was found ("no text found") or when what was found cannot be read ("text not
-        legible"). Measurements give every line read
-        (``readings``, with their scores), the number of regions and images sent to
+        (``None`` otherwise). ``absent`` (score 0-0.15) when a line on a launch tube
+        (:func:`launch_tubes`) reads as a legible marking that is no serial (digits,
+        words). ``not_assessable`` when no line of text was found ("no text found"), when
+        what was found cannot be read ("text not legible"), or when the legible markings
+        lie off every launch tube ("no marking read on a launch tube"). Measurements give
+        every line read (``readings``, with their scores and ``on_tube``), the number of regions and images sent to
         Tesseract (``ocr_regions``, ``ocr_images``) and, when present, the per-character
         confidences.
 
@@ -191,7 +194,8 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     if not prepared:
         return CueResult.not_assessable(NAME, "no text found", measurements=measurements, fields={"text": None})
     deadline = time.monotonic() + params.timeout
-    best = None  # ((four_letters, legible, score), line, crop, verdict)
+    tubes = launch_tubes(scene)
+    best = None  # (rank, line, crop, verdict): see _rank
     try:
         for line, crop in prepared:
             measurements["ocr_regions"] += 1
@@ -216,14 +220,15 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
                     region_best = verdict
                 if verdict["legible"]:
                     break
-            measurements["readings"].append({k: region_best[k] for k in ("text", "raw", "confidences", "score")})
-            if best is None or _rank(region_best) > best[0]:
-                best = (_rank(region_best), line, crop, region_best)
+            on_tube = _on_tube(line, tubes)
+            measurements["readings"].append({**{k: region_best[k] for k in ("text", "raw", "confidences", "score")}, "on_tube": on_tube})
+            if best is None or _rank(region_best, on_tube) > best[0]:
+                best = (_rank(region_best, on_tube), line, crop, region_best)
             if region_best["four_letters"]:
                 break
     except (RuntimeError, OSError) as exc:  # a failed read is reported, not hidden
         return CueResult.not_assessable(NAME, f"tesseract failed: {exc}", measurements=measurements, fields={"text": None})
-    (four, _, score), line, crop, verdict = best
+    (four, on_tube, _, score), line, crop, verdict = best
     box = _line_box(scene, line)
     if four and _in_text_block(line, lines):
         # Four letters among other lines of text (a sign, a label) are a word, not a serial.
@@ -246,6 +251,10 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     if not verdict["legible"]:
         # Text that cannot be read is a serial that cannot be seen: no evidence either way.
         return CueResult.not_assessable(NAME, "text not legible", measurements=measurements, fields={"text": None})
+    if not on_tube:
+        # A caption, a timestamp, a watermark or a sign is no marking of the launcher: it
+        # says nothing of who made it (see launch_tubes).
+        return CueResult.not_assessable(NAME, "no marking read on a launch tube", measurements=measurements, fields={"text": None})
     regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),)
     return CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None})
 
@@ -304,11 +313,54 @@ def _hooked_left(image: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     return stem_left - left[bottom].min() >= 0.3 * height and right[bottom].max() - stem_right <= 0.1 * height
 
 
-def _rank(verdict: dict) -> tuple[bool, bool, float]:
-    """Order of :func:`_judge` verdicts, best last: four letters, then any legible reading
-    (a marking that is plainly no serial says more than text that cannot be read), then
-    the score."""
-    return verdict["four_letters"], verdict["legible"], verdict["score"]
+def _rank(verdict: dict, on_tube: bool = True) -> tuple[bool, bool, bool, float]:
+    """Order of :func:`_judge` verdicts, best last: four letters, then a legible reading on
+    a launch tube, then any legible reading (a marking that is plainly no serial says more
+    than text that cannot be read), then the score."""
+    legible = verdict["legible"]
+    return verdict["four_letters"], legible and on_tube, legible, verdict["score"]
+
+
+#: How far along the tube from the seal tape a marking counts as on the tube, in tube
+#: diameters each side (a TOW-family tube is about six diameters long).
+_TUBE_REACH = 6.0
+
+
+def launch_tubes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
+    """Where the launch tube may be: ``(centre, axis, half_length, diameter)`` in working
+    pixels, from the seal tape when found (the tube across it, :data:`_TUBE_REACH`
+    diameters each side) and from the cover cue's tube finder
+    (:func:`.dark_green_cover.find_tubes`, its best three).
+
+    A legible marking that is no serial is evidence only on one of them: US tubes carry lot
+    numbers and words, but so do the captions, timestamps and watermarks of every repost,
+    whatever it shows.
+    """
+    from . import run_cue  # the registry imports this module; resolve at call time
+    from .dark_green_cover import DarkGreenCoverParams, find_tubes
+
+    out = []
+    tape = run_cue("green_seal_tape", scene)
+    if tape.present:
+        m = tape.measurements
+        x, y, w, h = tape.regions[0].bbox
+        centre = np.array([(x + w / 2.0) / scene.scale_x, (y + h / 2.0) / scene.scale_y])
+        angle = math.radians(m["tube_axis_deg"])
+        out.append((centre, np.array([math.cos(angle), math.sin(angle)]), _TUBE_REACH * m["diameter_px"], m["diameter_px"]))
+    tubes = scene.memo(("launch tubes", DarkGreenCoverParams()), lambda: find_tubes(scene, DarkGreenCoverParams()))
+    out += [(t["centre"], np.asarray(t["axis"], float), t["length"] / 2.0, t["diameter"]) for t in tubes]
+    return out
+
+
+def _on_tube(line: _Line, tubes: list) -> bool:
+    """Whether a text line's centre lies on one of the ``tubes`` (:func:`launch_tubes`):
+    within half a diameter of its axis and along its length."""
+    for centre, axis, half_length, diameter in tubes:
+        off = np.asarray(line.centre, float) - centre
+        along, across = float(off @ axis), float(off[0] * -axis[1] + off[1] * axis[0])
+        if abs(along) <= half_length and abs(across) <= diameter / 2.0:
+            return True
+    return False
 
 
 def _word_of_each(reading: ocr.LineReading) -> list[int]:
