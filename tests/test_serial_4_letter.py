@@ -169,6 +169,8 @@ def captioned(text: str, caption: str) -> np.ndarray:
         ("caption digits, nothing on the tube", "", "0472", CueState.NOT_ASSESSABLE),
         ("caption digits, digits on the tube", "4721", "0472", CueState.ABSENT),
         ("caption digits, a serial on the tube", "KXRW", "0472", CueState.PRESENT),
+        ("a four-letter watermark, nothing on the tube", "", "IRNA", CueState.NOT_ASSESSABLE),
+        ("a four-letter watermark, a serial on the tube", "KXRW", "IRNA", CueState.PRESENT),
     ],
 )
 def test_only_a_marking_on_a_launch_tube_counts(case, text, caption, state):
@@ -178,7 +180,59 @@ def test_only_a_marking_on_a_launch_tube_counts(case, text, caption, state):
     assert result.state is state, (case, dict(result.measurements))
     if state is CueState.NOT_ASSESSABLE:
         assert result.reason == "no marking read on a launch tube"
-        assert any(r["raw"].replace(" ", "") == "0472" and not r["on_tube"] for r in result.measurements["readings"])
+        assert any(r["raw"].replace(" ", "") == caption and not r["on_tube"] for r in result.measurements["readings"])
+    if state is CueState.PRESENT:
+        assert result.fields["text"] == text  # the tube's serial, not the caption
+
+
+@needs_tesseract
+def test_a_banner_across_the_photo_is_no_launch_tube():
+    """A white news banner (text about a third of its height) is a long, even strip like a
+    tube, but in no launch tube's paint."""
+    img = painted_tube("")
+    img[360:450, :] = 250
+    cv2.putText(img, "0472", (260, 418), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (20, 20, 20), 2, cv2.LINE_AA)
+    result = detect(normalise(img))
+    assert result.state is CueState.NOT_ASSESSABLE and result.reason == "no marking read on a launch tube"
+
+
+def tape_and_marking(text: str, tape: bool = True) -> np.ndarray:
+    """:func:`painted_tube` with a green seal tape across the tube left of ``text``, at three
+    times the size (worked at half resolution)."""
+    img = painted_tube(text)
+    if tape:
+        img[240 - 38 : 240 + 38, 170:195] = (60, 190, 80)
+    return cv2.resize(img, None, fx=3, fy=3, interpolation=cv2.INTER_CUBIC)
+
+
+@needs_tesseract
+@pytest.mark.parametrize("tape, state", [(True, CueState.ABSENT), (False, CueState.NOT_ASSESSABLE)])
+def test_the_seal_tape_locates_the_tube(monkeypatch, tape, state):
+    """With the tube finder blind (and the paint test off), a marking counts when it lies on
+    the seal tape's tube, in working pixels of a photo reduced by two."""
+    from vision.cues import dark_green_cover
+
+    monkeypatch.setattr(dark_green_cover, "find_tubes", lambda *args, **kwargs: [])
+    monkeypatch.setattr(serial_4_letter, "_on_paint", lambda *args: False)
+    scene = normalise(tape_and_marking("4721", tape))
+    assert scene.scale_x == 2.0
+    assert run_cue("green_seal_tape", scene).present is tape
+    result = detect(scene)
+    assert result.state is state, dict(result.measurements)
+
+
+@pytest.mark.parametrize(
+    "surface, expected",
+    [((38, 62, 44), True), ((196, 174, 132), True), ((250, 250, 250), False), ((8, 8, 10), False), ((0, 90, 200), False)],
+)
+def test_text_on_paint_counts_where_no_tube_was_located(surface, expected):
+    """Dark green or tan paint around a stencil; not a white, black or blue banner."""
+    from vision.cues.serial_4_letter import _Line, _on_paint
+
+    img = np.full((240, 320, 3), (150, 160, 170), np.uint8)
+    img[60:180, 40:280] = surface
+    line = _Line(np.array([160.0, 120.0]), np.array([1.0, 0.0]), 90.0, 24.0, True, 4, 1.0)
+    assert _on_paint(normalise(img), line) is expected
 
 
 def test_on_tube_is_within_the_tube_strip():

@@ -106,6 +106,11 @@ _MAX_SEGMENTS, _MAX_CANDIDATES = 40, 30
 _PAIRS = np.triu(np.ones((_MAX_SEGMENTS, _MAX_SEGMENTS), bool), 1)
 
 
+#: Tubes :func:`find_tubes` keeps for the cues that share its result through the scene's
+#: memo: the cover reads the best; the serial cue looks for a marking on any of them.
+TUBES_SHARED = 3
+
+
 def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams(), limit: int = 3) -> list[dict]:
     """Tube-like strips: long parallel edge pairs with a uniform interior.
 
@@ -198,7 +203,18 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
         for n in np.flatnonzero(good)
     ]
     tubes.sort(key=lambda t: -t["score"])
+    for t in tubes[:limit]:  # shared between cues through the scene's memo: read-only
+        for key in ("centre", "axis", "lab"):
+            t[key] = np.array(t[key], np.float64)
+            t[key].setflags(write=False)
     return tubes[:limit]
+
+
+def paint_distance(lab: np.ndarray, params: DarkGreenCoverParams = DarkGreenCoverParams()) -> float:
+    """CIEDE2000 (``kL = 2``) from a CIELAB colour to the nearest named paint reference: a
+    strip farther than ``params.max_delta_e`` from all of them (a white caption banner, a
+    red news ticker) is painted in no launch tube's colour."""
+    return float(ciede2000(np.asarray(lab, np.float64)[None, :], _reference_labs(params.references), kL=2.0).min())
 
 
 def _sample(lab: np.ndarray, centre: np.ndarray, u: np.ndarray, v: np.ndarray, half_length: np.ndarray, diameter: np.ndarray, across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -339,7 +355,7 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
         tube = None
         source = "beside the seal tape"
     else:
-        tubes = scene.memo(("launch tubes", params), lambda: find_tubes(scene, params))  # the serial cue asks too
+        tubes = scene.memo(("launch tubes", params), lambda: find_tubes(scene, params, limit=TUBES_SHARED))  # the serial cue asks too
         if not tubes:
             return CueResult.not_assessable(NAME, "no launch tube found", fields={"colour": None})
         tube = tubes[0]

@@ -16,11 +16,13 @@ light or dark paint, blurred and JPEG-damaged. The detector
    one blob) is read again as a raw line, and a character read ``I`` or ``1`` whose ink
    hooks to the left at its foot is taken as ``J`` (:func:`_hooks_to_j`).
 
-The cue is ``present`` when a line reads as exactly four capital letters forming one word
-(:func:`_judge`). A legible marking that is no serial (digits, words) is ``absent`` with
-low scores when it lies on a launch tube (:func:`launch_tubes`); off the tube (a caption,
-a timestamp, a watermark) it is ``not_assessable``. What was read is kept in the
-measurements. Four letters beside another
+The cue is ``present`` when a line on a launch tube reads as exactly four capital letters
+forming one word (:func:`_judge`). A legible marking on a launch tube that is no serial
+(digits, words) is ``absent`` with low scores. A line is on a launch tube when it lies on
+one located by the seal tape or the cover's tube finder (:func:`launch_tubes`), or, where
+none was located, on paint of a tube's colour (:func:`_on_paint`). Legible text elsewhere (a
+caption, a timestamp, a watermark, a news agency's four-letter logo) is
+``not_assessable``, four letters included. What was read is kept in the measurements. Four letters beside another
 line of text as clear (a sign, a label: :func:`_in_text_block`) are a word, not a serial.
 No text found, or text that cannot be read, is ``not_assessable`` (a serial that cannot be
 seen or read is no evidence either way), as is a photo without Tesseract ("tesseract not
@@ -38,9 +40,9 @@ import cv2
 import numpy as np
 
 from .. import ocr
-from ..colour import L_SCALE
+from ..colour import L_SCALE, lab_u8_to_float
 from ..normalise import Scene
-from ._shapes import assessability, histogram_quantiles, l_threshold, median
+from ._shapes import assessability, histogram_quantiles, l_threshold, median, strip_pixels
 from .base import CueResult, CueState, Region
 
 NAME = "serial_4_letter"
@@ -157,7 +159,7 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     -------
     CueResult
         ``present`` (score 0.5-1, graded by Tesseract's confidence) with the reading's region
-        when a line reads as four capital letters; field ``text`` holds that reading
+        when a line on a launch tube reads as four capital letters; field ``text`` holds that reading
         (``None`` otherwise). ``absent`` (score 0-0.15) when a line on a launch tube
         (:func:`launch_tubes`) reads as a legible marking that is no serial (digits,
         words). ``not_assessable`` when no line of text was found ("no text found"), when
@@ -220,15 +222,15 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
                     region_best = verdict
                 if verdict["legible"]:
                     break
-            on_tube = _on_tube(line, tubes)
+            on_tube = _on_tube(line, tubes) or _on_paint(scene, line)
             measurements["readings"].append({**{k: region_best[k] for k in ("text", "raw", "confidences", "score")}, "on_tube": on_tube})
             if best is None or _rank(region_best, on_tube) > best[0]:
-                best = (_rank(region_best, on_tube), line, crop, region_best)
-            if region_best["four_letters"]:
+                best = (_rank(region_best, on_tube), line, crop, region_best, on_tube)
+            if region_best["four_letters"] and on_tube:
                 break
     except (RuntimeError, OSError) as exc:  # a failed read is reported, not hidden
         return CueResult.not_assessable(NAME, f"tesseract failed: {exc}", measurements=measurements, fields={"text": None})
-    (four, on_tube, _, score), line, crop, verdict = best
+    (four, _, _, score), line, crop, verdict, on_tube = best
     box = _line_box(scene, line)
     if four and _in_text_block(line, lines):
         # Four letters among other lines of text (a sign, a label) are a word, not a serial.
@@ -252,8 +254,8 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
         # Text that cannot be read is a serial that cannot be seen: no evidence either way.
         return CueResult.not_assessable(NAME, "text not legible", measurements=measurements, fields={"text": None})
     if not on_tube:
-        # A caption, a timestamp, a watermark or a sign is no marking of the launcher: it
-        # says nothing of who made it (see launch_tubes).
+        # A caption, a timestamp, a watermark (IRNA, WION) or a sign is no marking of the
+        # launcher: it says nothing of who made it (see launch_tubes).
         return CueResult.not_assessable(NAME, "no marking read on a launch tube", measurements=measurements, fields={"text": None})
     regions = (Region(tuple(box), score, f"marking reads '{verdict['raw']}'"),)
     return CueResult(NAME, CueState.ABSENT, score, regions, measurements, fields={"text": None})
@@ -314,51 +316,98 @@ def _hooked_left(image: np.ndarray, box: tuple[int, int, int, int]) -> bool:
 
 
 def _rank(verdict: dict, on_tube: bool = True) -> tuple[bool, bool, bool, float]:
-    """Order of :func:`_judge` verdicts, best last: four letters, then a legible reading on
-    a launch tube, then any legible reading (a marking that is plainly no serial says more
-    than text that cannot be read), then the score."""
+    """Order of :func:`_judge` verdicts, best last: four letters on a launch tube, then a
+    legible reading on one, then any legible reading (a marking that is plainly no serial
+    says more than text that cannot be read; off the tubes it counts for nothing, four
+    letters included), then the score."""
     legible = verdict["legible"]
-    return verdict["four_letters"], legible and on_tube, legible, verdict["score"]
+    return verdict["four_letters"] and on_tube, legible and on_tube, legible, verdict["score"]
 
 
 #: How far along the tube from the seal tape a marking counts as on the tube, in tube
 #: diameters each side (a TOW-family tube is about six diameters long).
 _TUBE_REACH = 6.0
 
+#: ``L*`` range of a surface taken for a launch tube's paint (:func:`_paint_like`): the
+#: references are L* 30-64; lighter is a white caption banner, darker a black one.
+_PAINT_L = (12.0, 90.0)
+
 
 def launch_tubes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
     """Where the launch tube may be: ``(centre, axis, half_length, diameter)`` in working
     pixels, from the seal tape when found (the tube across it, :data:`_TUBE_REACH`
     diameters each side) and from the cover cue's tube finder
-    (:func:`.dark_green_cover.find_tubes`, its best three).
+    (:func:`.dark_green_cover.find_tubes` with the default cover settings, its best
+    :data:`~.dark_green_cover.TUBES_SHARED`)
+    where the strip could be a launch tube's paint (:func:`_paint_like`).
 
-    A legible marking that is no serial is evidence only on one of them: US tubes carry lot
-    numbers and words, but so do the captions, timestamps and watermarks of every repost,
-    whatever it shows.
+    A serial, and a legible marking that is no serial, count only on one of them: US tubes
+    carry lot numbers and words, but so do the captions, timestamps and watermarks of every
+    repost, whatever it shows.
     """
     from . import run_cue  # the registry imports this module; resolve at call time
-    from .dark_green_cover import DarkGreenCoverParams, find_tubes
+    from .dark_green_cover import TUBES_SHARED, DarkGreenCoverParams, find_tubes
 
     out = []
     tape = run_cue("green_seal_tape", scene)
-    if tape.present:
+    if tape.present and tape.regions:
         m = tape.measurements
         x, y, w, h = tape.regions[0].bbox
         centre = np.array([(x + w / 2.0) / scene.scale_x, (y + h / 2.0) / scene.scale_y])
         angle = math.radians(m["tube_axis_deg"])
         out.append((centre, np.array([math.cos(angle), math.sin(angle)]), _TUBE_REACH * m["diameter_px"], m["diameter_px"]))
-    tubes = scene.memo(("launch tubes", DarkGreenCoverParams()), lambda: find_tubes(scene, DarkGreenCoverParams()))
-    out += [(t["centre"], np.asarray(t["axis"], float), t["length"] / 2.0, t["diameter"]) for t in tubes]
+    cover = DarkGreenCoverParams()
+    tubes = scene.memo(("launch tubes", cover), lambda: find_tubes(scene, cover, limit=TUBES_SHARED))  # shared with the cover cue
+    out += [
+        (t["centre"], t["axis"], t["length"] / 2.0, t["diameter"])
+        for t in tubes
+        if _paint_like(t["lab"], cover)
+    ]
     return out
+
+
+def _paint_like(lab, cover) -> bool:
+    """Whether a CIELAB colour could be a launch tube's paint: within 1.5 ``max_delta_e`` of
+    a paint reference (:func:`.dark_green_cover.paint_distance`; the margin allows for a
+    poor illuminant estimate and still leaves out a blue news ticker, though not a red one:
+    CIEDE2000 compresses high chroma), and ``L*`` within :data:`_PAINT_L`."""
+    from .dark_green_cover import paint_distance
+
+    return _PAINT_L[0] <= float(lab[0]) <= _PAINT_L[1] and paint_distance(lab, cover) <= 1.5 * cover.max_delta_e
+
+
+def _on_paint(scene: Scene, line: _Line) -> bool:
+    """Whether a text line is stencilled on paint where no tube was located: the strips just
+    above and below its characters (1-1.7 character heights from its centre line, along
+    its length) are one paint, as the cover cue judges a tube's interior
+    (``paint_fraction`` of their pixels within ``paint_tolerance`` of their median, ``L*``
+    at half weight), of a launch tube's colour (:func:`_paint_like`). A caption on a white,
+    black or blue banner at least about three text heights tall is not; nor, mostly, is a
+    watermark over a busy photo (but one over foliage or sand may be)."""
+    from .dark_green_cover import DarkGreenCoverParams
+
+    cover = DarkGreenCoverParams()
+    u = np.asarray(line.axis, float)
+    v = np.array([-u[1], u[0]])
+    sides = [strip_pixels(scene.lab, np.asarray(line.centre, float) + k * 1.35 * line.height * v, u, line.length / 2.0, 0.35 * line.height) for k in (-1, 1)]
+    if min(len(side) for side in sides) < 8:
+        return False
+    px = lab_u8_to_float(np.concatenate(sides).reshape(-1, 1, 3)).reshape(-1, 3)
+    med = np.median(px, axis=0)
+    off = px - med
+    close = np.sqrt((0.5 * off[:, 0]) ** 2 + off[:, 1] ** 2 + off[:, 2] ** 2) <= cover.paint_tolerance
+    return bool(close.mean() >= cover.min_paint_fraction and _paint_like(med, cover))
 
 
 def _on_tube(line: _Line, tubes: list) -> bool:
     """Whether a text line's centre lies on one of the ``tubes`` (:func:`launch_tubes`):
-    within half a diameter of its axis and along its length."""
+    along its length, and within 0.6 of its diameter of its axis (a stencil sits inside the
+    silhouette; the diameter measured beside the tape runs up to a sixth short, and its
+    centre line is the tape's box centre)."""
     for centre, axis, half_length, diameter in tubes:
         off = np.asarray(line.centre, float) - centre
         along, across = float(off @ axis), float(off[0] * -axis[1] + off[1] * axis[0])
-        if abs(along) <= half_length and abs(across) <= diameter / 2.0:
+        if abs(along) <= half_length and abs(across) <= 0.6 * diameter:
             return True
     return False
 
