@@ -420,3 +420,26 @@ def _line(y: float, score: float) -> serial_4_letter._Line:
 def test_text_block_needs_a_comparable_line(case, other_score, expected):
     line = _line(50.0, 0.6)
     assert serial_4_letter._in_text_block(line, [line, _line(70.0, other_score)]) is expected
+
+
+@needs_tesseract
+def test_out_of_time_judges_what_was_read(monkeypatch):
+    """When the time runs out after a reading, that reading is judged (not thrown away as a
+    failed read)."""
+    import types
+
+    clock = [0.0]
+    monkeypatch.setattr(serial_4_letter, "time", types.SimpleNamespace(monotonic=lambda: clock[0]))
+    read_lines = ocr.read_lines
+
+    def slow(*args, **kwargs):
+        out = read_lines(*args, **kwargs)
+        clock[0] += 100.0  # each read takes longer than the whole budget
+        return out
+
+    monkeypatch.setattr(ocr, "read_lines", slow)
+    # A blurred stencil: its first rendering reads nothing sure, and a sharper one would be
+    # tried next, but the time is up.
+    result = detect(normalise(cv2.GaussianBlur(painted_tube("KXRW", cap=12.0), (0, 0), 1.5)))
+    assert result.measurements["ocr_images"] == 1
+    assert result.state is CueState.NOT_ASSESSABLE and result.reason == "text not legible"

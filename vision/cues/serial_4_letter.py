@@ -19,8 +19,8 @@ light or dark paint, blurred and JPEG-damaged. The detector
 The cue is ``present`` when a line on a launch tube reads as exactly four capital letters
 forming one word (:func:`_judge`). A legible marking on a launch tube that is no serial
 (digits, words) is ``absent`` with low scores. A line is on a launch tube when it lies on
-one located by the seal tape or the cover's tube finder (:func:`launch_tubes`), or, where
-none was located, on paint of a tube's colour (:func:`_on_paint`). Legible text elsewhere (a
+one located by the seal tape or the cover's tube finder (:func:`launch_tubes`), or on
+paint of a tube's colour (:func:`_on_paint`: a tube the finders missed). Legible text elsewhere (a
 caption, a timestamp, a watermark, a news agency's four-letter logo) is
 ``not_assessable``, four letters included. What was read is kept in the measurements. Four letters beside another
 line of text as clear (a sign, a label: :func:`_in_text_block`) are a word, not a serial.
@@ -208,6 +208,8 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
             for image, psm, cap in crop.renderings():
                 left = deadline - time.monotonic()
                 if left <= 0:
+                    if best is not None or region_best is not None:
+                        break  # out of time: judge what was read
                     raise RuntimeError(f"no reading within {params.timeout} s")
                 reading = ocr.read_lines([image], whitelist=params.whitelist, psm=psm, timeout=left)[0]
                 measurements["ocr_images"] += 1
@@ -222,11 +224,13 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
                     region_best = verdict
                 if verdict["legible"]:
                     break
+            if region_best is None:
+                break  # out of time before this line was read
             on_tube = _on_tube(line, tubes) or _on_paint(scene, line)
             measurements["readings"].append({**{k: region_best[k] for k in ("text", "raw", "confidences", "score")}, "on_tube": on_tube})
             if best is None or _rank(region_best, on_tube) > best[0]:
                 best = (_rank(region_best, on_tube), line, crop, region_best, on_tube)
-            if region_best["four_letters"] and on_tube:
+            if (region_best["four_letters"] and on_tube) or time.monotonic() >= deadline:
                 break
     except (RuntimeError, OSError) as exc:  # a failed read is reported, not hidden
         return CueResult.not_assessable(NAME, f"tesseract failed: {exc}", measurements=measurements, fields={"text": None})
@@ -377,13 +381,14 @@ def _paint_like(lab, cover) -> bool:
 
 
 def _on_paint(scene: Scene, line: _Line) -> bool:
-    """Whether a text line is stencilled on paint where no tube was located: the strips just
+    """Whether a text line is stencilled on paint (a tube the finders missed): the strips just
     above and below its characters (1-1.7 character heights from its centre line, along
     its length) are one paint, as the cover cue judges a tube's interior
     (``paint_fraction`` of their pixels within ``paint_tolerance`` of their median, ``L*``
     at half weight), of a launch tube's colour (:func:`_paint_like`). A caption on a white,
     black or blue banner at least about three text heights tall is not; nor, mostly, is a
-    watermark over a busy photo (but one over foliage or sand may be)."""
+    watermark over a busy photo. But a grey banner is (CIEDE2000 puts every neutral grey of
+    L* 13-89 within 17 of a paint reference), and a watermark over foliage or sand may be."""
     from .dark_green_cover import DarkGreenCoverParams
 
     cover = DarkGreenCoverParams()
