@@ -20,10 +20,11 @@ The cue is ``present`` when a line on a launch tube reads as exactly four capita
 forming one word (:func:`_judge`). A legible marking on a launch tube that is no serial
 (digits, words) is ``absent`` with low scores. A line is on a launch tube when it lies on
 one located by the seal tape or the cover's tube finder (:func:`launch_tubes`), or on
-paint of a tube's colour (:func:`_on_paint`: a tube the finders missed). Legible text elsewhere (a
-caption, a timestamp, a watermark, a news agency's four-letter logo) is
-``not_assessable``, four letters included. What was read is kept in the measurements. Four letters beside another
-line of text as clear (a sign, a label: :func:`_in_text_block`) are a word, not a serial.
+paint of a tube's colour (:func:`_on_paint`: a tube the finders missed). Legible text
+elsewhere (a caption, a timestamp, a watermark, a news agency's four-letter logo) is
+``not_assessable``, four letters included. What was read is kept in the measurements.
+Four letters beside another line of text as clear (a sign, a label:
+:func:`_in_text_block`) are a word, not a serial.
 No text found, or text that cannot be read, is ``not_assessable`` (a serial that cannot be
 seen or read is no evidence either way), as is a photo without Tesseract ("tesseract not
 installed").
@@ -158,16 +159,17 @@ def detect(scene: Scene, params: Serial4LetterParams = Serial4LetterParams()) ->
     Returns
     -------
     CueResult
-        ``present`` (score 0.5-1, graded by Tesseract's confidence) with the reading's region
-        when a line on a launch tube reads as four capital letters; field ``text`` holds that reading
-        (``None`` otherwise). ``absent`` (score 0-0.15) when a line on a launch tube
-        (:func:`launch_tubes`) reads as a legible marking that is no serial (digits,
-        words). ``not_assessable`` when no line of text was found ("no text found"), when
-        what was found cannot be read ("text not legible"), or when the legible markings
-        lie off every launch tube ("no marking read on a launch tube"). Measurements give
-        every line read (``readings``, with their scores and ``on_tube``), the number of regions and images sent to
-        Tesseract (``ocr_regions``, ``ocr_images``) and, when present, the per-character
-        confidences.
+        ``present`` (score 0.5-1, graded by Tesseract's confidence) with the reading's
+        region when a line on a launch tube reads as four capital letters; field ``text``
+        holds that reading (``None`` otherwise). ``absent`` (score 0-0.15) when a line on a
+        launch tube reads as a legible marking that is no serial (digits, words).
+        ``not_assessable`` when no line of text was found ("no text found"), when what was
+        found cannot be read ("text not legible"), or when the legible text lies off every
+        launch tube ("no marking read on a launch tube"); see the module notes for what is
+        on a launch tube. When the reading time runs out, what was read so far is judged.
+        Measurements give every line read (``readings``, with their scores and
+        ``on_tube``), the number of regions and images sent to Tesseract (``ocr_regions``,
+        ``ocr_images``) and, when present, the per-character confidences.
 
     Examples
     --------
@@ -342,8 +344,8 @@ def launch_tubes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, float, floa
     pixels, from the seal tape when found (the tube across it, :data:`_TUBE_REACH`
     diameters each side) and from the cover cue's tube finder
     (:func:`.dark_green_cover.find_tubes` with the default cover settings, its best
-    :data:`~.dark_green_cover.TUBES_SHARED`)
-    where the strip could be a launch tube's paint (:func:`_paint_like`).
+    :data:`~.dark_green_cover.TUBES_SHARED`) where the strip could be a launch tube's paint
+    (:func:`_paint_like`).
 
     A serial, and a legible marking that is no serial, count only on one of them: US tubes
     carry lot numbers and words, but so do the captions, timestamps and watermarks of every
@@ -381,8 +383,8 @@ def _paint_like(lab, cover) -> bool:
 
 
 def _on_paint(scene: Scene, line: _Line) -> bool:
-    """Whether a text line is stencilled on paint (a tube the finders missed): the strips just
-    above and below its characters (1-1.7 character heights from its centre line, along
+    """Whether a text line is stencilled on paint (a tube the finders missed): the strips
+    just above and below its characters (1-1.7 character heights from its centre line, along
     its length) are one paint, as the cover cue judges a tube's interior
     (``paint_fraction`` of their pixels within ``paint_tolerance`` of their median, ``L*``
     at half weight), of a launch tube's colour (:func:`_paint_like`). A caption on a white,
