@@ -328,3 +328,15 @@ def test_lit_tape_is_found_in_the_light_reading(shade_searches):
     found = run_cue("green_seal_tape", Scene(painted_tube()))
     assert found.measurements["reading"] == "light" and found.measurements["shade_factor"] == 1.0
     assert shade_searches == []  # found in light: no shade reading
+
+
+@pytest.mark.parametrize("rows, expected", [((120, 135), CueState.ABSENT), ((120, 150), CueState.PRESENT)])
+def test_tape_must_wrap_the_tube(rows, expected):
+    """A green band over under two fifths of the tube's diameter (a stripe of a round flag
+    emoji on a disc) does not wrap it; over three fifths it does."""
+    img = painted_tube(tape_rgb=None)
+    img[rows[0] : rows[1], 190:215] = (60, 190, 80)
+    scene = Scene(img)
+    assert run_cue("green_seal_tape", scene).state is expected
+    if expected is CueState.ABSENT:  # the coverage alone decides
+        assert run_cue("green_seal_tape", scene, GreenSealTapeParams(min_coverage=0.0)).present

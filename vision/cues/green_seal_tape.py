@@ -26,7 +26,8 @@ Physics and geometry, not colour memorisation:
    axis, not along it), darker and much less chromatic than the tape at the same rows
    (the same shading), in the same lightness ratio to the tape in every row (one
    cylinder, one light), with its two edges continuing along the axis on one side (a tape
-   at the tube's end) or both (a tape mid-tube). The tape must cover the tube's diameter.
+   at the tube's end) or both (a tape mid-tube). The tape must cover the tube's diameter
+   (at least ``min_coverage`` of it).
 
 4. *Glints*: a specular highlight along the tube can cut the tape in two. In uncorrected
    colours (the light as the camera saw it) the highlight is the tape's colour plus white
@@ -109,6 +110,9 @@ class GreenSealTapeParams:
         Convex-hull area / its minimum-area rectangle; an ellipse (a leaf) gives 0.785.
     min_solidity : float
         Band pixels / convex-hull area (a logo or glint may cut into the tape, not halve it).
+    min_coverage : float
+        Fraction of the tube's diameter (rows across the axis) the band must cover, in the
+        mask or in the tape's chromaticity (its shaded side): a tape wraps the tube.
     min_diameter : float
         Smallest tube diameter (working pixels) on which a band can be told from a leaf:
         the tube's two edges and its paint between them must be resolved after JPEG's
@@ -187,6 +191,7 @@ class GreenSealTapeParams:
     max_context_budget: int = 24
     min_rectangularity: float = 0.85
     min_solidity: float = 0.6
+    min_coverage: float = 0.4
     min_diameter: float = 16.0
     min_split_area: int = 60
     extra_split_components: int = 5
@@ -1268,13 +1273,15 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     )
     # Shape and colour weigh 2, the tube around the band 6: a band of green is a tape
     # when it sits across a tube.
-    shape = (soft(hyp["rectangularity"], params.min_rectangularity, 0.95) + soft(hyp["solidity"], params.min_solidity, 0.9) + soft(coverage, 0.4, 0.8)) / 3.0
+    shape = (soft(hyp["rectangularity"], params.min_rectangularity, 0.95) + soft(hyp["solidity"], params.min_solidity, 0.9) + soft(coverage, params.min_coverage, 0.8)) / 3.0
     lo, hi = params.hue_range
     hue_fit = min(soft(hue, lo, lo + 10.0), 1.0 - soft(hue, hi - 5.0, hi))
     colour = (soft(relit * chroma, params.min_chroma, params.min_chroma + 25.0) + 1.0 - soft(ab_spread, 6.0, 16.0) + hue_fit) / 3.0
     quality = (2.0 * shape + 2.0 * colour + 6.0 * tube) / 10.0
     threshold = params.min_quality + margin + (params.uncorrected_margin if frame.uncorrected or frame.shade else 0.0)
-    gates += (quality >= threshold,)
+    # The tape wraps the tube: a band over less than min_coverage of its diameter (a stripe
+    # of a round flag emoji on a white disc) does not, however well the rest reads.
+    gates += (quality >= threshold and coverage >= params.min_coverage,)
     return {
         **hyp,
         "passes": all(gates),
