@@ -122,6 +122,7 @@ def test_uncorrected_shift_undoes_the_correction(gains, a_sign, b_sign):
         ({"extra_split_tests": -1}, "extra_split_tests"),
         ({"shade_lightness": 50.0}, "shade_lightness"),
         ({"shade_lightness": -1.0}, "shade_lightness"),
+        ({"min_coverage": 1.5}, "min_coverage"),
     ],
 )
 def test_bad_parameters_fail_loudly(overrides, error):

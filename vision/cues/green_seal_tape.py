@@ -218,6 +218,8 @@ class GreenSealTapeParams:
             raise ValueError(f"max_area_fraction must be in (0, 1], got {self.max_area_fraction!r}")
         if self.min_area < 1:
             raise ValueError(f"min_area must be >= 1, got {self.min_area!r}")
+        if not 0.0 <= self.min_coverage <= 1.0:
+            raise ValueError(f"min_coverage must be in [0, 1], got {self.min_coverage!r}")
         if not 0.0 <= self.shade_lightness <= self.min_lightness:
             raise ValueError(f"shade_lightness must be in [0, min_lightness], got {self.shade_lightness!r}")
         if min(self.extra_split_components, self.extra_split_parts, self.extra_split_tests) < 0:
