@@ -115,7 +115,7 @@ def main() -> None:
                 seconds[jobs].append(scan(root / "photos", root / f"out-jobs{jobs}", jobs))
                 peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
                 print(f"round {r + 1}: vision scan --jobs {jobs}: {args.n / seconds[jobs][-1]:8.2f} photos/s ({seconds[jobs][-1]:.1f} s wall); largest process so far {peak_child:.0f} MiB")
-        floor = statistics.mean(floors)
+        floor = statistics.harmonic_mean(floors)  # from the mean time per photo, as the scans' rates
         rates = {jobs: args.n / statistics.mean(s) for jobs, s in seconds.items()}
         if args.rounds > 1:
             print(f"over {args.rounds} rounds: decode floor {floor:.1f} photos/s; " + "; ".join(f"--jobs {j} {rate:.2f} photos/s" for j, rate in rates.items()))

@@ -255,21 +255,19 @@ def test_glint_percentiles_match_numpy(n, qs):
     np.testing.assert_allclose(quantiles(values, np.array(qs) / 100.0), np.percentile(values, qs), rtol=0, atol=1e-9)
 
 
-def tube_in_shadow(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44), light=0.3):
-    """The painted tube under a hard shadow (over the launcher and the ground round it; the
-    rest of the photo in light): its tape darker than any lit tape, as saturated for its
-    lightness as in light."""
-    img = painted_tube(tape_rgb=tape_rgb, tube_rgb=tube_rgb).astype(np.float32)
-    img[100:190, 20:380] *= light
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
 def in_shadow(image, box=(40, 40, 360, 290), light=0.3):
     """``image`` with a hard shadow over ``box`` (x0, y0, x1, y1)."""
     img = image.astype(np.float32)
     x0, y0, x1, y1 = box
     img[y0:y1, x0:x1] *= light
     return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def tube_in_shadow(tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44)):
+    """The painted tube under a hard shadow (over the launcher and the ground round it; the
+    rest of the photo in light): its tape darker than any lit tape, as saturated for its
+    lightness as in light."""
+    return in_shadow(painted_tube(tape_rgb=tape_rgb, tube_rgb=tube_rgb), (20, 100, 380, 190))
 
 
 @pytest.fixture

@@ -106,9 +106,9 @@ _MAX_SEGMENTS, _MAX_CANDIDATES = 40, 30
 _PAIRS = np.triu(np.ones((_MAX_SEGMENTS, _MAX_SEGMENTS), bool), 1)
 
 
-#: Tubes :func:`find_tubes` keeps for the cues that share its result through the scene's
-#: memo: the cover reads the best; the serial cue looks for a marking on any of them.
-TUBES_SHARED = 3
+#: ``L*`` range of a surface that could be a launch tube's paint (:func:`could_be_paint`):
+#: the references are L* 30-64; lighter is a white caption banner, darker a black one.
+PAINT_L = (12.0, 90.0)
 
 
 def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams(), limit: int = 3) -> list[dict]:
@@ -180,8 +180,7 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
     med = _nan_median(inner, count)  # (n, 3); rows without samples are dropped below
     # Mostly one paint: markings, tape and glints may cover part of the tube.
     off = inner - med[:, None, :]
-    close = np.sqrt((off[..., 0] * 0.5) ** 2 + off[..., 1] ** 2 + off[..., 2] ** 2) <= params.paint_tolerance
-    uniformity = close.sum(axis=1) / np.maximum(count, 1)
+    uniformity = _near_paint(off, params).sum(axis=1) / np.maximum(count, 1)
     contrast = np.zeros(len(best))
     for ring, ring_count in rings:
         ring_med = _nan_median(ring, ring_count)
@@ -210,11 +209,40 @@ def find_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams
     return tubes[:limit]
 
 
-def paint_distance(lab: np.ndarray, params: DarkGreenCoverParams = DarkGreenCoverParams()) -> float:
-    """CIEDE2000 (``kL = 2``) from a CIELAB colour to the nearest named paint reference: a
-    strip farther than ``params.max_delta_e`` from all of them (a white caption banner, a
-    red news ticker) is painted in no launch tube's colour."""
-    return float(ciede2000(np.asarray(lab, np.float64)[None, :], _reference_labs(params.references), kL=2.0).min())
+def shared_tubes(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) -> list[dict]:
+    """:func:`find_tubes` once per scene and settings: the cover reads the best tube, the
+    serial cue looks for a marking on any of them."""
+    return scene.memo(("launch tubes", params), lambda: find_tubes(scene, params))
+
+
+def _near_paint(off: np.ndarray, params: DarkGreenCoverParams) -> np.ndarray:
+    """Which CIELAB offsets ``(..., 3)`` from a paint's median lie within
+    ``params.paint_tolerance`` (CIE76, lightness at half weight for shading)."""
+    return np.sqrt((off[..., 0] * 0.5) ** 2 + off[..., 1] ** 2 + off[..., 2] ** 2) <= params.paint_tolerance
+
+
+def one_paint(lab: np.ndarray, params: DarkGreenCoverParams = DarkGreenCoverParams()) -> tuple[np.ndarray, bool]:
+    """Median of CIELAB pixels ``(n, 3)`` and whether they are one paint, as a tube's
+    interior is judged (:func:`find_tubes`): ``min_paint_fraction`` of them within
+    ``paint_tolerance`` of the median."""
+    med = np.median(lab, axis=0)
+    return med, bool(_near_paint(lab - med, params).mean() >= params.min_paint_fraction)
+
+
+def could_be_paint(lab: np.ndarray, params: DarkGreenCoverParams = DarkGreenCoverParams(), margin: float = 1.5) -> bool:
+    """Whether a CIELAB colour could be a launch tube's paint: ``L*`` within
+    :data:`PAINT_L` and CIEDE2000 (``kL = 2``) within ``margin * params.max_delta_e`` of a
+    named reference.
+
+    The margin allows for a poor illuminant estimate. The test leaves out white, black and
+    blue caption banners, but not a red one (CIEDE2000 compresses high chroma: a saturated
+    red is about 29 from the nearest reference) nor a grey one (every neutral grey of
+    L* 13-89 is within 17).
+    """
+    lab = np.asarray(lab, np.float64)
+    if not PAINT_L[0] <= lab[0] <= PAINT_L[1]:
+        return False
+    return float(ciede2000(lab[None, :], _reference_labs(params.references), kL=2.0).min()) <= margin * params.max_delta_e
 
 
 def _sample(lab: np.ndarray, centre: np.ndarray, u: np.ndarray, v: np.ndarray, half_length: np.ndarray, diameter: np.ndarray, across: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -355,7 +383,7 @@ def detect(scene: Scene, params: DarkGreenCoverParams = DarkGreenCoverParams()) 
         tube = None
         source = "beside the seal tape"
     else:
-        tubes = scene.memo(("launch tubes", params), lambda: find_tubes(scene, params, limit=TUBES_SHARED))  # the serial cue asks too
+        tubes = shared_tubes(scene, params)
         if not tubes:
             return CueResult.not_assessable(NAME, "no launch tube found", fields={"colour": None})
         tube = tubes[0]

@@ -334,25 +334,19 @@ def _rank(verdict: dict, on_tube: bool = True) -> tuple[bool, bool, bool, float]
 #: diameters each side (a TOW-family tube is about six diameters long).
 _TUBE_REACH = 6.0
 
-#: ``L*`` range of a surface taken for a launch tube's paint (:func:`_paint_like`): the
-#: references are L* 30-64; lighter is a white caption banner, darker a black one.
-_PAINT_L = (12.0, 90.0)
-
-
 def launch_tubes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
     """Where the launch tube may be: ``(centre, axis, half_length, diameter)`` in working
     pixels, from the seal tape when found (the tube across it, :data:`_TUBE_REACH`
     diameters each side) and from the cover cue's tube finder
-    (:func:`.dark_green_cover.find_tubes` with the default cover settings, its best
-    :data:`~.dark_green_cover.TUBES_SHARED`) where the strip could be a launch tube's paint
-    (:func:`_paint_like`).
+    (:func:`.dark_green_cover.shared_tubes` with the default cover settings) where the
+    strip could be a launch tube's paint (:func:`.dark_green_cover.could_be_paint`).
 
     A serial, and a legible marking that is no serial, count only on one of them: US tubes
     carry lot numbers and words, but so do the captions, timestamps and watermarks of every
     repost, whatever it shows.
     """
     from . import run_cue  # the registry imports this module; resolve at call time
-    from .dark_green_cover import TUBES_SHARED, DarkGreenCoverParams, find_tubes
+    from .dark_green_cover import could_be_paint, shared_tubes
 
     out = []
     tape = run_cue("green_seal_tape", scene)
@@ -362,48 +356,27 @@ def launch_tubes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, float, floa
         centre = np.array([(x + w / 2.0) / scene.scale_x, (y + h / 2.0) / scene.scale_y])
         angle = math.radians(m["tube_axis_deg"])
         out.append((centre, np.array([math.cos(angle), math.sin(angle)]), _TUBE_REACH * m["diameter_px"], m["diameter_px"]))
-    cover = DarkGreenCoverParams()
-    tubes = scene.memo(("launch tubes", cover), lambda: find_tubes(scene, cover, limit=TUBES_SHARED))  # shared with the cover cue
-    out += [
-        (t["centre"], t["axis"], t["length"] / 2.0, t["diameter"])
-        for t in tubes
-        if _paint_like(t["lab"], cover)
-    ]
+    out += [(t["centre"], t["axis"], t["length"] / 2.0, t["diameter"]) for t in shared_tubes(scene) if could_be_paint(t["lab"])]
     return out
-
-
-def _paint_like(lab, cover) -> bool:
-    """Whether a CIELAB colour could be a launch tube's paint: within 1.5 ``max_delta_e`` of
-    a paint reference (:func:`.dark_green_cover.paint_distance`; the margin allows for a
-    poor illuminant estimate and still leaves out a blue news ticker, though not a red one:
-    CIEDE2000 compresses high chroma), and ``L*`` within :data:`_PAINT_L`."""
-    from .dark_green_cover import paint_distance
-
-    return _PAINT_L[0] <= float(lab[0]) <= _PAINT_L[1] and paint_distance(lab, cover) <= 1.5 * cover.max_delta_e
 
 
 def _on_paint(scene: Scene, line: _Line) -> bool:
     """Whether a text line is stencilled on paint (a tube the finders missed): the strips
     just above and below its characters (1-1.7 character heights from its centre line, along
     its length) are one paint, as the cover cue judges a tube's interior
-    (``paint_fraction`` of their pixels within ``paint_tolerance`` of their median, ``L*``
-    at half weight), of a launch tube's colour (:func:`_paint_like`). A caption on a white,
-    black or blue banner at least about three text heights tall is not; nor, mostly, is a
-    watermark over a busy photo. But a grey banner is (CIEDE2000 puts every neutral grey of
-    L* 13-89 within 17 of a paint reference), and a watermark over foliage or sand may be."""
-    from .dark_green_cover import DarkGreenCoverParams
+    (:func:`.dark_green_cover.one_paint`), of a launch tube's colour
+    (:func:`.dark_green_cover.could_be_paint`). A caption on a white, black or blue banner
+    at least about three text heights tall is not; nor, mostly, is a watermark over a busy
+    photo. But a grey or red banner is, and a watermark over foliage or sand may be."""
+    from .dark_green_cover import could_be_paint, one_paint
 
-    cover = DarkGreenCoverParams()
     u = np.asarray(line.axis, float)
     v = np.array([-u[1], u[0]])
     sides = [strip_pixels(scene.lab, np.asarray(line.centre, float) + k * 1.35 * line.height * v, u, line.length / 2.0, 0.35 * line.height) for k in (-1, 1)]
     if min(len(side) for side in sides) < 8:
         return False
-    px = lab_u8_to_float(np.concatenate(sides).reshape(-1, 1, 3)).reshape(-1, 3)
-    med = np.median(px, axis=0)
-    off = px - med
-    close = np.sqrt((0.5 * off[:, 0]) ** 2 + off[:, 1] ** 2 + off[:, 2] ** 2) <= cover.paint_tolerance
-    return bool(close.mean() >= cover.min_paint_fraction and _paint_like(med, cover))
+    med, uniform = one_paint(lab_u8_to_float(np.concatenate(sides).reshape(-1, 1, 3)).reshape(-1, 3))
+    return uniform and could_be_paint(med)
 
 
 def _on_tube(line: _Line, tubes: list) -> bool:
