@@ -339,3 +339,73 @@ def test_tape_must_wrap_the_tube(rows, expected):
     assert run_cue("green_seal_tape", scene).state is expected
     if expected is CueState.ABSENT:  # the coverage alone decides
         assert run_cue("green_seal_tape", scene, GreenSealTapeParams(min_coverage=0.0)).present
+
+
+def oblique_tube(angle=25.0, tilt=0.8, tape_rgb=(60, 190, 80), tube_rgb=(44, 54, 44), radius=26.0, ground=None):
+    """A shaded cylinder at ``angle`` degrees in the image, its near side turned ``tilt``
+    (sine of the elevation) towards the camera: a band round it is the strip between two
+    equal ellipses, an arc bowing by ``tilt * radius`` along the axis. ``tape_rgb=None``:
+    no band; ``ground``: no tube either, only the band's arc on that colour."""
+    h, w = 300, 400
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = np.radians(angle)
+    along = (xx - w / 2) * np.cos(a) + (yy - h / 2) * np.sin(a)
+    across = -(xx - w / 2) * np.sin(a) + (yy - h / 2) * np.cos(a)
+    inside = (np.abs(across) <= radius) & (np.abs(along) <= 150)
+    depth = np.sqrt(np.clip(radius**2 - across**2, 0, None))  # height of the surface towards the camera
+    shade = (0.3 + 0.85 * np.clip(0.8 * depth / radius - 0.45 * across / radius, 0, 1))[..., None]
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = (150, 140, 120) if ground is None else ground
+    if ground is None:
+        img[inside] = (np.array(tube_rgb, np.float32) * shade)[inside]
+    if tape_rgb is not None:
+        band = inside & (np.abs(along - tilt * depth) <= 7)
+        img[band] = (np.array(tape_rgb, np.float32) * shade)[band]
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+NO_BOW = GreenSealTapeParams(bow_tests=0)
+
+
+@pytest.mark.parametrize("angle", [0.0, 25.0, -40.0])
+@pytest.mark.parametrize("tilt", [0.8, 1.0])
+def test_tape_bowed_round_an_oblique_tube_is_read_straightened(angle, tilt):
+    """Seen obliquely, the band is an arc whose rectangle neither fills its hull nor gives
+    the tube's axis: only the bowed reading finds it, and says how far it bows."""
+    scene = Scene(oblique_tube(angle, tilt))
+    found = run_cue("green_seal_tape", scene)
+    assert found.present
+    assert found.measurements["bow_px"] >= 0.3 * tilt * 26.0
+    assert abs((found.measurements["tube_axis_deg"] - angle + 90.0) % 180.0 - 90.0) <= 8.0
+    assert not run_cue("green_seal_tape", scene, NO_BOW).present
+
+
+def test_band_seen_side_on_needs_no_bowed_reading():
+    found = run_cue("green_seal_tape", Scene(oblique_tube(25.0, tilt=0.0)))
+    assert found.present and found.measurements["bow_px"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        oblique_tube(tape_rgb=None),  # the tube alone
+        oblique_tube(ground=(150, 140, 120)),  # the arc alone, on sand: no tube round it
+        oblique_tube(ground=(40, 50, 40)),  # the arc alone on dark ground: no tube's edges
+        oblique_tube(tape_rgb=(200, 180, 40)),  # a yellow arc is not the seal
+    ],
+)
+def test_bowed_look_alikes_are_not_tape(image):
+    assert not run_cue("green_seal_tape", Scene(image)).present
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_sagitta_matches_a_quadratic_fit(seed):
+    from vision.cues.green_seal_tape import _sagitta
+
+    rng = np.random.default_rng(seed)
+    v = np.sort(rng.choice(np.arange(-30.0, 31.0), 20, replace=False))
+    a, b, c = rng.normal(0, 3, 3)
+    u = a * v * v / 30.0 + b * v + c + rng.normal(0, 0.5, v.size)
+    weight = rng.integers(1, 9, v.size).astype(float)
+    c2 = np.polyfit(v, u, 2, w=np.sqrt(weight))[0]
+    assert _sagitta(v, u, weight) == pytest.approx(abs(c2) * ((v[-1] - v[0] + 1) / 2) ** 2, rel=1e-6)

@@ -17,7 +17,11 @@ Physics and geometry, not colour memorisation:
 2. *Shape*: a tape is a band with straight edges: its convex hull fills its minimum-area
    rectangle (leaves are ellipses, ~0.785), and its colour is uniform. A band merged with
    a leaf or a lit tube is split from it at a narrow neck, along its colour edges, or into
-   its two colours.
+   its two colours. A band round a tube seen obliquely is an arc of one width (the strip
+   between two equal ellipses), its chord across the tube, often only its lit side a
+   crescent: when nothing passed, the largest components are read in the frame of the
+   edges around them (the tube's silhouette) or square to their chord, each row shifted
+   onto the band's centre line, and tested straightened (:func:`_bowed`).
 3. *Context*: the band crosses a tube. Each rectangle axis is tried as the tube axis and
    the surroundings are resampled into a frame aligned with it (``u`` along the tube,
    ``v`` across). The tube's two silhouette edges are found beside the band, bracketing
@@ -172,6 +176,15 @@ class GreenSealTapeParams:
         Context tests (best by the coarse look) for each merged band, reserved for it:
         outside ``max_context_tests`` and ``max_context_budget``; the search stops at the
         first merged band that passes.
+    bow_components, bow_tests : int
+        When no band passed in a search, the ``bow_components`` largest components are
+        read as tapes bowed round an obliquely seen tube (see the module notes,
+        :func:`_bowed`), and the best ``bow_tests`` of those readings (by the coarse look)
+        get context tests of their own, outside ``max_context_budget``. 0: no such reading.
+    max_bow : float
+        Largest bow of the band's centre line (its sagitta), as a fraction of the band's
+        length across the tube: a circle round a cylinder projects to an ellipse whose
+        visible half bows by at most half the tube's diameter.
     """
 
     hue_range: tuple[float, float] = (120.0, 175.0)
@@ -212,6 +225,9 @@ class GreenSealTapeParams:
     min_side: int = 48
     glint_pairs: int = 1
     glint_tests: int = 3
+    bow_components: int = 3
+    bow_tests: int = 3
+    max_bow: float = 0.5
 
     def __post_init__(self) -> None:
         if not 0.0 < self.max_area_fraction <= 1.0:
@@ -325,7 +341,7 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     )
 
 
-_PRIVATE = ("colour_limited", "passes", "box", "partial", "area", "probe", "geometry", "flank_pixels", "tape_pixels", "comp", "gates")
+_PRIVATE = ("colour_limited", "passes", "box", "partial", "area", "probe", "geometry", "bow", "flank_pixels", "tape_pixels", "comp", "gates")
 
 
 def _report(cand: dict) -> dict:
@@ -626,6 +642,15 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
                         break
             if any(c["passes"] for c in candidates):
                 break  # the first merged band that passes
+    if params.bow_tests and not any(c["passes"] for c in candidates):
+        # A tape bowed round an obliquely seen tube: its largest components read straightened.
+        bowed = [hyp for comp, cx, cy in comps[: params.bow_components] for hyp in _bowed(frame, comp, cx, cy)]
+        for hyp in sorted(bowed, key=lambda c: -c["probe"])[: params.bow_tests]:
+            cand = _analyse(frame, hyp)
+            if cand is not None:
+                candidates.append(cand)
+                if cand["passes"]:
+                    break
     return candidates, rejected, int(len(ids))
 
 
@@ -1030,12 +1055,144 @@ def _hypotheses(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[list[d
     return found, [base]
 
 
+def _bowed(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[dict]:
+    """Band hypotheses for a tape bowed round an obliquely seen tube (``comp``: a
+    component's mask cropped at ``x, y``).
+
+    A band round a cylinder is the strip between two equal ellipses offset along the axis:
+    seen obliquely it is an arc of one width, whose chord runs across the tube, and its lit
+    side alone may be a crescent. Its rectangle neither fills its hull nor gives the axis.
+    The axis is taken along the strongest edges around it (the tube's silhouette) and,
+    separately, across the component's long direction (the chord); in each frame the
+    band's centre line ``u(v)`` is read row by row, and the band, shifted row by row onto
+    that line, must pass the shape test straight: one width
+    with straight sides. A line that bows (its quadratic fit's sagitta) by more than
+    ``max_bow`` of the band's length is no circle round a cylinder. Readings that neither
+    bow (by a pixel) nor turn the axis (by 10 degrees from the rectangle's) are the
+    straight band's, already tested.
+    """
+    params = frame.params
+    ys, xs = np.nonzero(comp)
+    if len(xs) < params.min_area:
+        return []
+    m = cv2.mean(frame.lab[y : y + comp.shape[0], x : x + comp.shape[1]], mask=comp)
+    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
+    if _green(frame, colour)[0] * frame.relight(colour[0]) < 0.8 * params.min_chroma:
+        return []
+    pts = np.stack([xs + x, ys + y], axis=1).astype(np.float64)
+    origin = pts.mean(axis=0)
+    d = pts - origin
+    axes = []
+    edge_axis = _edge_axis(frame, comp, x, y)
+    if edge_axis is not None:
+        axes.append(edge_axis)
+    cxx, cyy, cxy = float(d[:, 0] @ d[:, 0]), float(d[:, 1] @ d[:, 1]), float(d[:, 0] @ d[:, 1])
+    spread = math.hypot(cxx - cyy, 2.0 * cxy)  # difference of the second moments' eigenvalues
+    if cxx + cyy + spread >= 1.7 * (cxx + cyy - spread):  # long enough to show its chord's direction
+        chord = 0.5 * math.atan2(2.0 * cxy, cxx - cyy)
+        axes.append(np.array([-math.sin(chord), math.cos(chord)]))
+    shape = _shape(comp)
+    rect_axis = math.radians(shape[2]) if shape is not None else None
+
+    def turn(a: float, b: float) -> float:  # angle between two undirected lines
+        return abs((a - b + math.pi / 2.0) % math.pi - math.pi / 2.0)
+
+    out, tried = [], []
+    for axis in axes:
+        theta = math.atan2(axis[1], axis[0])
+        if any(turn(theta, a) < math.radians(5.0) for a in tried):
+            continue
+        tried.append(theta)
+        across = np.array([-axis[1], axis[0]])
+        u, v = d @ axis, d @ across
+        rows = np.round(v).astype(np.int64)
+        lo = int(rows.min())
+        count = np.bincount(rows - lo).astype(np.float64)
+        has = np.flatnonzero(count)
+        if len(has) < 5:
+            continue
+        sums = np.bincount(rows - lo, weights=u)
+        # The centre line, row by row (near the tube's edges an ellipse turns too fast for
+        # any smoothing); rows without pixels interpolated.
+        line = np.interp(np.arange(len(count)), has, sums[has] / count[has])
+        v_lo = float(lo)
+        length = float(len(count))
+        sagitta = _sagitta(has.astype(np.float64), sums[has] / count[has], count[has])
+        off_rect = min(turn(theta, rect_axis), turn(theta, rect_axis + math.pi / 2.0)) if rect_axis is not None else math.pi
+        if sagitta > params.max_bow * length or (sagitta < 1.0 and off_rect < math.radians(10.0)):
+            continue
+        bow = (float(origin[0]), float(origin[1]), float(axis[0]), float(axis[1]), v_lo, line)
+        # The band straightened: rows of the component shifted onto its centre line.
+        res = u - np.interp(v, v_lo + np.arange(len(line)), line)
+        grid_u = np.arange(math.floor(res.min()) - 1.0, math.ceil(res.max()) + 2.0)
+        grid_v = np.arange(v_lo - 1.0, v_lo + length + 1.0)
+        map_x, map_y = _bow_map(bow, origin, grid_u, grid_v)
+        straight = cv2.remap(comp, map_x - x, map_y - y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+        flat = _shape(straight)
+        if flat is None or flat[3] < params.min_rectangularity or flat[4] < params.min_solidity:
+            continue
+        width = float(np.count_nonzero(straight)) / length  # the band's width along the axis
+        if width < 3.0 or length < 0.5 * params.min_diameter:
+            continue
+        mid = v_lo + (length - 1.0) / 2.0
+        centre = origin + across * mid + axis * float(np.interp(mid, v_lo + np.arange(len(line)), line))
+        base = {"area": len(xs), "box": (x, y, comp.shape[1], comp.shape[0]), "comp": comp, "passes": False, "colour_limited": False, "quality": 0.0, "partial": 0.0, "rectangularity": flat[3], "solidity": flat[4], "bow_px": sagitta}
+        out += [{**base, **hyp} for hyp in _probe(frame, centre, theta, width, length, colour, bow)]
+    return out
+
+
+def _sagitta(v: np.ndarray, u: np.ndarray, weight: np.ndarray) -> float:
+    """Sagitta, over the rows ``v`` (ascending) and half a row beyond each end, of the
+    quadratic ``u(v)`` fitted by least squares with weights ``sqrt(weight)`` (as
+    :func:`numpy.polyfit` does, without its overhead)."""
+    half = (v[-1] - v[0]) / 2.0
+    if half < 1.0:
+        return 0.0
+    z = (v - v[0]) / half - 1.0  # rows on [-1, 1]: a well-conditioned system
+    basis = np.stack([z * z, z, np.ones_like(z)])
+    try:
+        curvature = np.linalg.solve((basis * weight) @ basis.T, (basis * weight) @ u)[0]
+    except np.linalg.LinAlgError:
+        return 0.0
+    return abs(float(curvature)) * ((half + 0.5) / half) ** 2
+
+
+def _edge_axis(frame: _Frame, comp: np.ndarray, x: int, y: int) -> np.ndarray | None:
+    """Direction of the strongest edges around a component (its own pixels, grown by two,
+    left out): the tube's silhouette beside a band. Structure tensor of ``L*`` over a
+    window one component size wider on each side (reduced to about 48 pixels a side);
+    ``None`` unless one direction dominates (coherence 0.3)."""
+    bh, bw = comp.shape
+    r = max(bh, bw)
+    height, width = frame.mask.shape
+    x0, y0, x1, y1 = max(x - r, 0), max(y - r, 0), min(x + bw + r, width), min(y + bh + r, height)
+    keep = np.ones((y1 - y0, x1 - x0), np.float32)
+    keep[y - y0 : y - y0 + bh, x - x0 : x - x0 + bw] -= cv2.dilate(comp, np.ones((5, 5), np.uint8))
+    light = np.ascontiguousarray(frame.lab[y0:y1, x0:x1, 0])
+    step = max(1, max(light.shape) // 48)  # orientation needs no more than ~48 samples a side
+    if step > 1:
+        size = (max(1, light.shape[1] // step), max(1, light.shape[0] // step))
+        light, keep = cv2.resize(light, size, interpolation=cv2.INTER_AREA), cv2.resize(keep, size, interpolation=cv2.INTER_AREA)
+    light = light.astype(np.float32)
+    gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3)
+    jxx, jyy, jxy = float((gx * gx * keep).sum()), float((gy * gy * keep).sum()), float((gx * gy * keep).sum())
+    total = jxx + jyy
+    if total <= 0.0 or math.hypot(jxx - jyy, 2.0 * jxy) < 0.3 * total:
+        return None
+    g = 0.5 * math.atan2(2.0 * jxy, jxx - jyy)  # the dominant gradient's direction
+    return np.array([-math.sin(g), math.cos(g)])  # the edges run across it
+
+
 # ----------------------------------------------------------------------------------------
 # The tube around a band
 # ----------------------------------------------------------------------------------------
-def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, half_v: float, rho: float):
+def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, half_v: float, rho: float, bow: tuple | None = None):
     """Resample the scene around ``centre`` into a frame with columns along ``axis`` (``u``)
-    and rows across it (``v``), ``rho`` working pixels per sample.
+    and rows across it (``v``), ``rho`` working pixels per sample. With a ``bow`` (see
+    :func:`_bowed`), each row is shifted along the axis so that ``u = 0`` follows the
+    band's bowed centre line: the band comes out straight, and the tube's edges, which run
+    along the axis, stay rows.
 
     Returns float CIELAB ``(nv, nu, 3)`` under the frame's illuminant, the tape mask and the
     inside-the-photo mask ``(nv, nu)`` (bool), and the ``u`` and ``v`` of the columns and rows
@@ -1044,16 +1201,36 @@ def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, 
     nu = 2 * int(half_u / rho) + 1
     nv = 2 * int(half_v / rho) + 1
     across = np.array([-axis[1], axis[0]])
-    origin = centre - axis * rho * (nu - 1) / 2.0 - across * rho * (nv - 1) / 2.0
-    matrix = np.array([[axis[0] * rho, across[0] * rho, origin[0]], [axis[1] * rho, across[1] * rho, origin[1]]], np.float32)
-    lab = cv2.warpAffine(frame.lab, matrix, (nu, nv), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-    m = cv2.warpAffine(frame.mask, matrix, (nu, nv), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=2)
     u = (np.arange(nu) - (nu - 1) / 2.0) * rho
     v = (np.arange(nv) - (nv - 1) / 2.0) * rho
+    if bow is None:
+        origin = centre - axis * rho * (nu - 1) / 2.0 - across * rho * (nv - 1) / 2.0
+        matrix = np.array([[axis[0] * rho, across[0] * rho, origin[0]], [axis[1] * rho, across[1] * rho, origin[1]]], np.float32)
+        lab = cv2.warpAffine(frame.lab, matrix, (nu, nv), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
+        m = cv2.warpAffine(frame.mask, matrix, (nu, nv), flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=2)
+    else:
+        map_x, map_y = _bow_map(bow, centre, u, v)
+        lab = cv2.remap(frame.lab, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        m = cv2.remap(frame.mask, map_x, map_y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=2)
     return frame.patch(lab), m == 1, m != 2, u, v
 
 
-def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float, colour: np.ndarray) -> list[dict]:
+def _bow_map(bow: tuple, centre: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``cv2.remap`` maps (x and y, ``(len(v), len(u))`` float32) of the frame whose rows
+    ``v`` run across the tube from ``centre`` and whose columns ``u`` are distances along
+    the axis from a bowed band's centre line (``bow``, from :func:`_bowed`: its origin, the
+    axis, and the line's offset along the axis in each row from ``v_lo`` on, held beyond
+    the band's rows)."""
+    ox, oy, ax, ay, v_lo, line = bow
+    axis, across, origin = np.array([ax, ay]), np.array([-ay, ax]), np.array([ox, oy])
+    rows = v + float((centre - origin) @ across)  # rows from the band's origin
+    along = u[None, :] + np.interp(rows, v_lo + np.arange(len(line)), line)[:, None]
+    map_x = origin[0] + across[0] * rows[:, None] + axis[0] * along
+    map_y = origin[1] + across[1] * rows[:, None] + axis[1] * along
+    return map_x.astype(np.float32), map_y.astype(np.float32)
+
+
+def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float, colour: np.ndarray, bow: tuple | None = None) -> list[dict]:
     """Where the tube is, if the band (minimum-area rectangle ``rw`` by ``rh`` at angle
     ``theta``) crosses one, trying each side of the rectangle as the tube's axis: the
     tube's two silhouette edges in the flanks' profiles across the axis, bracketing the
@@ -1065,7 +1242,8 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
     Returns the readings (tube centre line and diameter, and a score for ranking: edges,
     the paint between them duller and darker than the band, the tube's size), best first,
     at most three per axis; none when no flank shows a darker, less chromatic surface
-    between two edges.
+    between two edges. A bowed band (``bow``, :func:`_bowed`: ``theta`` is the tube's
+    axis, ``rw`` the band's width along it) is read straightened, on that axis only.
     """
     params = frame.params
     axis = np.array([math.cos(theta), math.sin(theta)])
@@ -1073,12 +1251,12 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
     # Hypotheses (band width t along the axis, extent e across it); the second is the first
     # turned by 90 degrees, read from the same resampling (its u is the first's v, its v the
     # first's -u).
-    hyps = [(n, t, e) for n, (t, e) in enumerate(((rw, rh), (rh, rw))) if 0.15 <= e / t <= 10.0]
+    hyps = [(n, t, e) for n, (t, e) in enumerate(((rw, rh), (rh, rw))[: 1 if bow else 2]) if 0.15 <= e / t <= 10.0]
     if not hyps:
         return []
     half = max(max(e / 2.0 + max(1.2 * e, 1.5 * t, 3.0), t / 2.0 + 1.5 + 0.05 * t + max(3.0, 0.6 * min(e, 3.0 * t))) for _, t, e in hyps)
     rho = max(1.0, max(e / 2.0 + max(1.2 * e, 1.5 * t, 3.0) for _, t, e in hyps) / 20.0)
-    P, _, valid, grid, _ = _sample(frame, centre, axis, half, half, rho)
+    P, _, valid, grid, _ = _sample(frame, centre, axis, half, half, rho, bow)
     size = len(grid)
     band_chroma = math.hypot(float(colour[1]), float(colour[2]))
     band_light = float(colour[0])
@@ -1139,7 +1317,7 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
                 rank *= 0.9 if mode == 0 else ((near_list[i1] * near_list[i2]) ** 0.25 if mode == 1 else 1.0)
                 key = (n, i1, i2)
                 if key not in found or rank > found[key]["probe"]:
-                    found[key] = {"probe": rank, "geometry": (centre + side_axis * (v1 + v2) / 2.0, ax, float(t), float(v2 - v1))}
+                    found[key] = {"probe": rank, "geometry": (centre + side_axis * (v1 + v2) / 2.0, ax, float(t), float(v2 - v1)), "bow": bow}
     out, per_axis = [], [0, 0]
     for key, f in sorted(found.items(), key=lambda kv: -kv[1]["probe"]):
         if per_axis[key[0]] < 3:
@@ -1158,7 +1336,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
     rho = max(1.0, d / 16.0)
     gap = 1.5 + 0.05 * t  # JPEG's chroma blur at the band's edges
     flank_len = max(3.0, 0.6 * min(d, 3.0 * t), rho)
-    P, tape_px, valid, u, _ = _sample(frame, centre, axis, t / 2.0 + gap + params.tube_reach * d, d / 2.0 + max(0.3 * d, 2.0 * rho), rho)
+    P, tape_px, valid, u, _ = _sample(frame, centre, axis, t / 2.0 + gap + params.tube_reach * d, d / 2.0 + max(0.3 * d, 2.0 * rho), rho, hyp.get("bow"))
     nv, nu = P.shape[:2]
     mid_v, mid_u = (nv - 1) // 2, (nu - 1) // 2
     half_r = int(0.35 * d / rho)  # the tube's interior, clear of its edges
@@ -1298,6 +1476,7 @@ def _analyse(frame: _Frame, hyp: dict, margin: float = 0.0) -> dict | None:
         "hue_deg": hue,
         "shade_factor": relit,
         "reading": "shade" if frame.shade else "light",
+        "bow_px": hyp.get("bow_px", 0.0),
         "illuminant": frame.illuminant,
         "coverage": coverage,
         "ab_spread": ab_spread,
