@@ -19,9 +19,10 @@ Physics and geometry, not colour memorisation:
    a leaf or a lit tube is split from it at a narrow neck, along its colour edges, or into
    its two colours. A band round a tube seen obliquely is an arc of one width (the strip
    between two equal ellipses), its chord across the tube, often only its lit side a
-   crescent: when nothing passed, the largest components are read in the frame of the
-   edges around them (the tube's silhouette) or square to their chord, each row shifted
-   onto the band's centre line, and tested straightened (:func:`_bowed`).
+   crescent: when nothing passed in light or in shade, the largest components are read in
+   the frame of the edges around them (the tube's silhouette) or square to their chord,
+   their centre line must be an arc, and each row shifted onto it, they are tested
+   straightened (:func:`_bowed`).
 3. *Context*: the band crosses a tube. Each rectangle axis is tried as the tube axis and
    the surroundings are resampled into a frame aligned with it (``u`` along the tube,
    ``v`` across). The tube's two silhouette edges are found beside the band, bracketing
@@ -52,6 +53,7 @@ import bisect
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -177,14 +179,17 @@ class GreenSealTapeParams:
         outside ``max_context_tests`` and ``max_context_budget``; the search stops at the
         first merged band that passes.
     bow_components, bow_tests : int
-        When no band passed in a search, the ``bow_components`` largest components are
-        read as tapes bowed round an obliquely seen tube (see the module notes,
-        :func:`_bowed`), and the best ``bow_tests`` of those readings (by the coarse look)
-        get context tests of their own, outside ``max_context_budget``. 0: no such reading.
+        When no band passed in a search (in light or in shade; not under the uncorrected
+        illuminant, where bands must be found whole), the ``bow_components`` largest
+        components are read as tapes bowed round an obliquely seen tube (see the module
+        notes, :func:`_bowed`), and the best ``bow_tests`` of those readings (by the coarse
+        look) get context tests of their own, outside ``max_context_budget``. 0: no such
+        reading.
     max_bow : float
-        Largest bow of the band's centre line (its sagitta), as a fraction of the band's
-        length across the tube: a circle round a cylinder projects to an ellipse whose
-        visible half bows by at most half the tube's diameter.
+        Largest bow of the band's centre line (the sagitta of its quadratic fit), as a
+        fraction of the band's length across the tube: a circle round a cylinder projects
+        to an ellipse whose visible half bows by at most half the tube's diameter (the
+        fit puts a half-ellipse's at about 0.4).
     """
 
     hue_range: tuple[float, float] = (120.0, 175.0)
@@ -240,6 +245,8 @@ class GreenSealTapeParams:
             raise ValueError(f"shade_lightness must be in [0, min_lightness], got {self.shade_lightness!r}")
         if min(self.extra_split_components, self.extra_split_parts, self.extra_split_tests) < 0:
             raise ValueError(f"extra_split_components, extra_split_parts and extra_split_tests must be >= 0, got {self.extra_split_components!r}, {self.extra_split_parts!r}, {self.extra_split_tests!r}")
+        if min(self.bow_components, self.bow_tests) < 0 or not self.max_bow > 0.0:
+            raise ValueError(f"bow_components and bow_tests must be >= 0 and max_bow > 0, got {self.bow_components!r}, {self.bow_tests!r}, {self.max_bow!r}")
         if min(self.max_candidates, self.max_context_tests, self.max_context_budget) < 1:
             raise ValueError(f"max_candidates, max_context_tests and max_context_budget must be >= 1, got {self.max_candidates!r}, {self.max_context_tests!r}, {self.max_context_budget!r}")
 
@@ -634,24 +641,29 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
         # highlight, each pair with one context test of its own (outside the budget).
         for comp, cx, cy in _bridge_glints(frame, stats, x, y, seen):
             found = _hypotheses(frame, comp, cx, cy)
-            for hyp in sorted(found[0], key=lambda c: -c["probe"])[: params.glint_tests] if found else []:
-                cand = _analyse(frame, hyp)
-                if cand is not None:
-                    candidates.append(cand)
-                    if cand["passes"]:
-                        break
+            candidates += _test_best(frame, found[0] if found else [], params.glint_tests)
             if any(c["passes"] for c in candidates):
                 break  # the first merged band that passes
-    if params.bow_tests and not any(c["passes"] for c in candidates):
-        # A tape bowed round an obliquely seen tube: its largest components read straightened.
+    if params.bow_tests and params.bow_components and not frame.uncorrected and not any(c["passes"] for c in candidates):
+        # A tape bowed round an obliquely seen tube: the largest components read
+        # straightened. (Not under the uncorrected illuminant, whose bands must be found
+        # whole: two fallbacks at once multiply the chances of a look-alike.)
         bowed = [hyp for comp, cx, cy in comps[: params.bow_components] for hyp in _bowed(frame, comp, cx, cy)]
-        for hyp in sorted(bowed, key=lambda c: -c["probe"])[: params.bow_tests]:
-            cand = _analyse(frame, hyp)
-            if cand is not None:
-                candidates.append(cand)
-                if cand["passes"]:
-                    break
+        candidates += _test_best(frame, bowed, params.bow_tests)
     return candidates, rejected, int(len(ids))
+
+
+def _test_best(frame: _Frame, hypotheses: list[dict], tests: int) -> list[dict]:
+    """Context tests of the best ``tests`` of ``hypotheses`` (by the coarse look), outside
+    the photo's budget, up to the first band that passes."""
+    out = []
+    for hyp in sorted(hypotheses, key=lambda c: -c["probe"])[:tests]:
+        cand = _analyse(frame, hyp)
+        if cand is not None:
+            out.append(cand)
+            if cand["passes"]:
+                break
+    return out
 
 
 def _bridge_glints(frame: _Frame, stats: np.ndarray, x: int, y: int, seen: set | None = None) -> list[tuple[np.ndarray, int, int]]:
@@ -1045,14 +1057,47 @@ def _hypotheses(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[list[d
     (cx, cy), (rw, rh), angle, rect_fill, solidity = shape
     if rect_fill < params.min_rectangularity or solidity < params.min_solidity or min(rw, rh) < 3.0 or max(rw, rh) < 0.5 * params.min_diameter:
         return None
-    m = cv2.mean(frame.lab[y : y + bh, x : x + bw], mask=comp)
-    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
-    green = _green(frame, colour)[0] * frame.relight(colour[0]) >= 0.8 * params.min_chroma
-    base = {"area": int(cv2.countNonZero(comp)), "box": (x, y, bw, bh), "comp": comp, "passes": False, "colour_limited": not green, "quality": 0.0, "partial": 0.0, "rectangularity": rect_fill, "solidity": solidity}
+    colour, green = _band_colour(frame, comp, x, y)
+    base = _reading(comp, x, y, rect_fill, solidity, colour_limited=not green)
     if not green:
         return [], [base]
     found = [{**base, **hyp} for hyp in _probe(frame, np.array([cx + x, cy + y]), np.radians(angle), rw, rh, colour)]
     return found, [base]
+
+
+def _band_colour(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[np.ndarray, bool]:
+    """A component's mean float CIELAB under the frame's illuminant, and whether it is green
+    enough for a band (its chroma, :func:`_relight` in shade, at least 0.8 ``min_chroma``:
+    the context test asks the full ``min_chroma`` of the band's interior)."""
+    m = cv2.mean(frame.lab[y : y + comp.shape[0], x : x + comp.shape[1]], mask=comp)
+    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
+    return colour, _green(frame, colour)[0] * frame.relight(colour[0]) >= 0.8 * frame.params.min_chroma
+
+
+def _reading(comp: np.ndarray, x: int, y: int, rectangularity: float, solidity: float, **more) -> dict:
+    """A component's reading before its context test (``comp`` cropped at ``x, y``)."""
+    return {"area": int(cv2.countNonZero(comp)), "box": (x, y, comp.shape[1], comp.shape[0]), "comp": comp, "passes": False, "colour_limited": False, "quality": 0.0, "partial": 0.0, "rectangularity": rectangularity, "solidity": solidity, **more}
+
+
+class _Bow(NamedTuple):
+    """A bowed band's centre line (:func:`_bowed`): in the frame of ``axis`` (working
+    pixels; rows ``v`` across it from ``origin``), the line's offset along the axis in each
+    row from ``v_lo`` on, ``(n,)``; held at its end values beyond the band's rows."""
+
+    origin: np.ndarray
+    axis: np.ndarray
+    v_lo: float
+    line: np.ndarray
+
+    def offset(self, v: np.ndarray) -> np.ndarray:
+        """The line's offset along the axis at rows ``v`` (from ``origin``)."""
+        return np.interp(v, self.v_lo + np.arange(len(self.line)), self.line)
+
+
+#: A bowed band's axis may be read square to its chord only within this angle of the
+#: edges round it, when those clearly run one way (JPEG and shading move either by a few
+#: degrees).
+_CHORD_TO_EDGES = math.radians(15.0)
 
 
 def _bowed(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[dict]:
@@ -1060,49 +1105,42 @@ def _bowed(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[dict]:
     component's mask cropped at ``x, y``).
 
     A band round a cylinder is the strip between two equal ellipses offset along the axis:
-    seen obliquely it is an arc of one width, whose chord runs across the tube, and its lit
-    side alone may be a crescent. Its rectangle neither fills its hull nor gives the axis.
-    The axis is taken along the strongest edges around it (the tube's silhouette) and,
-    separately, across the component's long direction (the chord); in each frame the
-    band's centre line ``u(v)`` is read row by row, and the band, shifted row by row onto
-    that line, must pass the shape test straight: one width
-    with straight sides. A line that bows (its quadratic fit's sagitta) by more than
-    ``max_bow`` of the band's length is no circle round a cylinder. Readings that neither
-    bow (by a pixel) nor turn the axis (by 10 degrees from the rectangle's) are the
-    straight band's, already tested.
+    seen obliquely it is an arc of one width, symmetric about the tube's centre line, whose
+    chord runs across the tube, and its lit side alone may be a crescent. Its rectangle
+    neither fills its hull nor gives the axis. The axis is read along the strongest edges
+    round the component (the tube's silhouette, :func:`_edge_axis`) and, unless those
+    clearly run more than :data:`_CHORD_TO_EDGES` from it, square to the component's long
+    direction (its chord). In each frame the band's centre line ``u(v)``
+    is read row by row and fitted by a quadratic (:func:`_centre_line`): it must be an arc
+    (its apex among the band's rows, the rows off the fit by at most 1 pixel plus 0.15 of
+    its sagitta) bowing by at most ``max_bow`` of the band's length, or, bowing by under a
+    pixel, square to an axis 10 degrees or more from the rectangle's (a band the rectangle
+    misread). The band, each row shifted onto the measured line, must pass the shape test
+    straight: one width, with straight sides.
     """
     params = frame.params
+    colour, green = _band_colour(frame, comp, x, y)
     ys, xs = np.nonzero(comp)
-    if len(xs) < params.min_area:
-        return []
-    m = cv2.mean(frame.lab[y : y + comp.shape[0], x : x + comp.shape[1]], mask=comp)
-    colour = frame.colour(np.array([m[0] / L_SCALE, m[1] - 128.0, m[2] - 128.0], np.float32))
-    if _green(frame, colour)[0] * frame.relight(colour[0]) < 0.8 * params.min_chroma:
+    if not green or len(xs) < params.min_area:
         return []
     pts = np.stack([xs + x, ys + y], axis=1).astype(np.float64)
     origin = pts.mean(axis=0)
     d = pts - origin
-    axes = []
-    edge_axis = _edge_axis(frame, comp, x, y)
-    if edge_axis is not None:
-        axes.append(edge_axis)
-    cxx, cyy, cxy = float(d[:, 0] @ d[:, 0]), float(d[:, 1] @ d[:, 1]), float(d[:, 0] @ d[:, 1])
-    spread = math.hypot(cxx - cyy, 2.0 * cxy)  # difference of the second moments' eigenvalues
-    if cxx + cyy + spread >= 1.7 * (cxx + cyy - spread):  # long enough to show its chord's direction
-        chord = 0.5 * math.atan2(2.0 * cxy, cxx - cyy)
-        axes.append(np.array([-math.sin(chord), math.cos(chord)]))
+    edges, clear = _edge_axis(frame, comp, x, y)
+    chord, coherence = _orientation(float(d[:, 0] @ d[:, 0]), float(d[:, 1] @ d[:, 1]), float(d[:, 0] @ d[:, 1]))
+    axes = [] if edges is None else [edges]
+    # A chord needs a long direction (second moments 1.7:1); a tube axis lies square to it,
+    # near the edges round it when they clearly run one way.
+    if coherence >= 0.7 / 2.7 and (not clear or _turn(chord + math.pi / 2.0, edges) <= _CHORD_TO_EDGES):
+        axes.append(chord + math.pi / 2.0)
     shape = _shape(comp)
     rect_axis = math.radians(shape[2]) if shape is not None else None
-
-    def turn(a: float, b: float) -> float:  # angle between two undirected lines
-        return abs((a - b + math.pi / 2.0) % math.pi - math.pi / 2.0)
-
     out, tried = [], []
-    for axis in axes:
-        theta = math.atan2(axis[1], axis[0])
-        if any(turn(theta, a) < math.radians(5.0) for a in tried):
+    for theta in axes:
+        if any(_turn(theta, t) < math.radians(5.0) for t in tried):
             continue
         tried.append(theta)
+        axis = np.array([math.cos(theta), math.sin(theta)])
         across = np.array([-axis[1], axis[0]])
         u, v = d @ axis, d @ across
         rows = np.round(v).astype(np.int64)
@@ -1112,20 +1150,20 @@ def _bowed(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[dict]:
         if len(has) < 5:
             continue
         sums = np.bincount(rows - lo, weights=u)
+        sagitta, apex, drift, rms = _centre_line((has + lo).astype(np.float64), sums[has] / count[has], count[has])
+        length = float(len(count))
+        if sagitta >= 1.0:
+            if sagitta > params.max_bow * length or abs(apex) > 1.0 or rms > 1.0 + 0.15 * sagitta:
+                continue
+        elif drift > 1.5 or rms > 1.0 or rect_axis is None or min(_turn(theta, rect_axis), _turn(theta, rect_axis + math.pi / 2.0)) < math.radians(10.0):
+            continue
         # The centre line, row by row (near the tube's edges an ellipse turns too fast for
         # any smoothing); rows without pixels interpolated.
-        line = np.interp(np.arange(len(count)), has, sums[has] / count[has])
-        v_lo = float(lo)
-        length = float(len(count))
-        sagitta = _sagitta(has.astype(np.float64), sums[has] / count[has], count[has])
-        off_rect = min(turn(theta, rect_axis), turn(theta, rect_axis + math.pi / 2.0)) if rect_axis is not None else math.pi
-        if sagitta > params.max_bow * length or (sagitta < 1.0 and off_rect < math.radians(10.0)):
-            continue
-        bow = (float(origin[0]), float(origin[1]), float(axis[0]), float(axis[1]), v_lo, line)
+        bow = _Bow(origin, axis, float(lo), np.interp(np.arange(len(count)), has, sums[has] / count[has]))
         # The band straightened: rows of the component shifted onto its centre line.
-        res = u - np.interp(v, v_lo + np.arange(len(line)), line)
+        res = u - bow.offset(v)
         grid_u = np.arange(math.floor(res.min()) - 1.0, math.ceil(res.max()) + 2.0)
-        grid_v = np.arange(v_lo - 1.0, v_lo + length + 1.0)
+        grid_v = np.arange(lo - 1.0, lo + length + 1.0)
         map_x, map_y = _bow_map(bow, origin, grid_u, grid_v)
         straight = cv2.remap(comp, map_x - x, map_y - y, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
         flat = _shape(straight)
@@ -1134,65 +1172,95 @@ def _bowed(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[dict]:
         width = float(np.count_nonzero(straight)) / length  # the band's width along the axis
         if width < 3.0 or length < 0.5 * params.min_diameter:
             continue
-        mid = v_lo + (length - 1.0) / 2.0
-        centre = origin + across * mid + axis * float(np.interp(mid, v_lo + np.arange(len(line)), line))
-        base = {"area": len(xs), "box": (x, y, comp.shape[1], comp.shape[0]), "comp": comp, "passes": False, "colour_limited": False, "quality": 0.0, "partial": 0.0, "rectangularity": flat[3], "solidity": flat[4], "bow_px": sagitta}
+        mid = lo + (length - 1.0) / 2.0
+        centre = origin + across * mid + axis * float(bow.offset(mid))
+        base = _reading(comp, x, y, flat[3], flat[4], bow_px=sagitta)
         out += [{**base, **hyp} for hyp in _probe(frame, centre, theta, width, length, colour, bow)]
     return out
 
 
-def _sagitta(v: np.ndarray, u: np.ndarray, weight: np.ndarray) -> float:
-    """Sagitta, over the rows ``v`` (ascending) and half a row beyond each end, of the
-    quadratic ``u(v)`` fitted by least squares with weights ``sqrt(weight)`` (as
-    :func:`numpy.polyfit` does, without its overhead)."""
+def _turn(a: float, b: float) -> float:
+    """Angle (radians, 0 to pi/2) between two undirected lines at angles ``a`` and ``b``."""
+    return abs((a - b + math.pi / 2.0) % math.pi - math.pi / 2.0)
+
+
+def _orientation(xx: float, yy: float, xy: float) -> tuple[float, float]:
+    """Direction (radians) of the larger eigenvector of the symmetric 2x2 matrix
+    ``[[xx, xy], [xy, yy]]`` (second moments, a structure tensor), and its coherence
+    ``(l1 - l2) / (l1 + l2)`` of the eigenvalues (0 when the matrix is zero)."""
+    total = xx + yy
+    return 0.5 * math.atan2(2.0 * xy, xx - yy), (math.hypot(xx - yy, 2.0 * xy) / total if total > 0.0 else 0.0)
+
+
+def _centre_line(v: np.ndarray, u: np.ndarray, weight: np.ndarray) -> tuple[float, float, float, float]:
+    """A band's centre line ``u(v)`` (rows ``v`` ascending, at least two apart) fitted by a
+    quadratic by least squares with weights ``sqrt(weight)``, as :func:`numpy.polyfit`
+    does, without its overhead.
+
+    Returns
+    -------
+    sagitta : float
+        How far the fitted line bows over the rows and half a row beyond each end, pixels.
+    apex : float
+        Where its turning point lies, in half the rows' span from their middle (within
+        +-1: among the rows; infinite for a straight line).
+    drift : float
+        How far its straight part moves along the axis over half the rows' span, pixels.
+    rms : float
+        Weighted root mean square of the rows off the fitted line, pixels.
+    """
     half = (v[-1] - v[0]) / 2.0
-    if half < 1.0:
-        return 0.0
     z = (v - v[0]) / half - 1.0  # rows on [-1, 1]: a well-conditioned system
     basis = np.stack([z * z, z, np.ones_like(z)])
-    try:
-        curvature = np.linalg.solve((basis * weight) @ basis.T, (basis * weight) @ u)[0]
-    except np.linalg.LinAlgError:
-        return 0.0
-    return abs(float(curvature)) * ((half + 0.5) / half) ** 2
+    a, b, c = np.linalg.solve((basis * weight) @ basis.T, (basis * weight) @ u)
+    off = u - ((a * z + b) * z + c)
+    rms = math.sqrt(float((weight * off * off).sum() / weight.sum()))
+    apex = -b / (2.0 * a) if a != 0.0 else math.inf
+    return abs(float(a)) * ((half + 0.5) / half) ** 2, float(apex), abs(float(b)), rms
 
 
-def _edge_axis(frame: _Frame, comp: np.ndarray, x: int, y: int) -> np.ndarray | None:
-    """Direction of the strongest edges around a component (its own pixels, grown by two,
-    left out): the tube's silhouette beside a band. Structure tensor of ``L*`` over a
-    window one component size wider on each side (reduced to about 48 pixels a side);
-    ``None`` unless one direction dominates (coherence 0.3)."""
+def _edge_axis(frame: _Frame, comp: np.ndarray, x: int, y: int) -> tuple[float | None, bool]:
+    """Direction (radians) of the strongest edges round a component (its own pixels,
+    grown by two, left out): the tube's silhouette beside a band. Structure tensor of
+    ``L*`` over a window one component size wider on each side, sampled every
+    ``size // 48`` pixels; ``None`` unless one direction dominates (coherence 0.3), and
+    whether it clearly does (:data:`_CLEAR_EDGES`: a tube against a plain background, not
+    a cluttered mount, tripod and hands)."""
     bh, bw = comp.shape
     r = max(bh, bw)
     height, width = frame.mask.shape
     x0, y0, x1, y1 = max(x - r, 0), max(y - r, 0), min(x + bw + r, width), min(y + bh + r, height)
-    keep = np.ones((y1 - y0, x1 - x0), np.float32)
-    keep[y - y0 : y - y0 + bh, x - x0 : x - x0 + bw] -= cv2.dilate(comp, np.ones((5, 5), np.uint8))
+    own = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    own[y - y0 : y - y0 + bh, x - x0 : x - x0 + bw] = comp
+    keep = 1.0 - cv2.dilate(own, np.ones((5, 5), np.uint8)).astype(np.float32)
     light = np.ascontiguousarray(frame.lab[y0:y1, x0:x1, 0])
-    step = max(1, max(light.shape) // 48)  # orientation needs no more than ~48 samples a side
+    step = max(1, max(light.shape) // 48)
     if step > 1:
         size = (max(1, light.shape[1] // step), max(1, light.shape[0] // step))
         light, keep = cv2.resize(light, size, interpolation=cv2.INTER_AREA), cv2.resize(keep, size, interpolation=cv2.INTER_AREA)
     light = light.astype(np.float32)
     gx = cv2.Sobel(light, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(light, cv2.CV_32F, 0, 1, ksize=3)
-    jxx, jyy, jxy = float((gx * gx * keep).sum()), float((gy * gy * keep).sum()), float((gx * gy * keep).sum())
-    total = jxx + jyy
-    if total <= 0.0 or math.hypot(jxx - jyy, 2.0 * jxy) < 0.3 * total:
-        return None
-    g = 0.5 * math.atan2(2.0 * jxy, jxx - jyy)  # the dominant gradient's direction
-    return np.array([-math.sin(g), math.cos(g)])  # the edges run across it
+    gradient, coherence = _orientation(float((gx * gx * keep).sum()), float((gy * gy * keep).sum()), float((gx * gy * keep).sum()))
+    if coherence < 0.3:
+        return None, False
+    return gradient + math.pi / 2.0, coherence >= _CLEAR_EDGES  # the edges run across the gradient
+
+
+#: Coherence of the edges round a component above which they give the tube's axis
+#: clearly enough to overrule its chord (:func:`_bowed`).
+_CLEAR_EDGES = 0.6
 
 
 # ----------------------------------------------------------------------------------------
 # The tube around a band
 # ----------------------------------------------------------------------------------------
-def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, half_v: float, rho: float, bow: tuple | None = None):
+def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, half_v: float, rho: float, bow: _Bow | None = None):
     """Resample the scene around ``centre`` into a frame with columns along ``axis`` (``u``)
     and rows across it (``v``), ``rho`` working pixels per sample. With a ``bow`` (see
-    :func:`_bowed`), each row is shifted along the axis so that ``u = 0`` follows the
-    band's bowed centre line: the band comes out straight, and the tube's edges, which run
-    along the axis, stay rows.
+    :func:`_bowed`; ``axis`` must be its axis), each row is shifted along the axis so that
+    ``u = 0`` follows the band's bowed centre line (:func:`_bow_map`): the band comes out
+    straight, and the tube's edges, which run along the axis, stay rows.
 
     Returns float CIELAB ``(nv, nu, 3)`` under the frame's illuminant, the tape mask and the
     inside-the-photo mask ``(nv, nu)`` (bool), and the ``u`` and ``v`` of the columns and rows
@@ -1215,22 +1283,21 @@ def _sample(frame: _Frame, centre: np.ndarray, axis: np.ndarray, half_u: float, 
     return frame.patch(lab), m == 1, m != 2, u, v
 
 
-def _bow_map(bow: tuple, centre: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``cv2.remap`` maps (x and y, ``(len(v), len(u))`` float32) of the frame whose rows
-    ``v`` run across the tube from ``centre`` and whose columns ``u`` are distances along
-    the axis from a bowed band's centre line (``bow``, from :func:`_bowed`: its origin, the
-    axis, and the line's offset along the axis in each row from ``v_lo`` on, held beyond
-    the band's rows)."""
-    ox, oy, ax, ay, v_lo, line = bow
-    axis, across, origin = np.array([ax, ay]), np.array([-ay, ax]), np.array([ox, oy])
-    rows = v + float((centre - origin) @ across)  # rows from the band's origin
-    along = u[None, :] + np.interp(rows, v_lo + np.arange(len(line)), line)[:, None]
+def _bow_map(bow: _Bow, centre: np.ndarray, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``cv2.remap`` maps (x and y, ``(len(v), len(u))`` float32) of the frame of a bowed
+    band (:func:`_bowed`) whose rows ``v`` run across the tube from ``centre`` and whose
+    columns ``u`` are distances along ``bow.axis`` from the band's centre line (so where
+    ``centre`` lies along the axis does not matter, only across it)."""
+    axis, origin = bow.axis, bow.origin
+    across = np.array([-axis[1], axis[0]])
+    rows = v + float((np.asarray(centre, float) - origin) @ across)  # rows from the band's origin
+    along = u[None, :] + bow.offset(rows)[:, None]
     map_x = origin[0] + across[0] * rows[:, None] + axis[0] * along
     map_y = origin[1] + across[1] * rows[:, None] + axis[1] * along
     return map_x.astype(np.float32), map_y.astype(np.float32)
 
 
-def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float, colour: np.ndarray, bow: tuple | None = None) -> list[dict]:
+def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float, colour: np.ndarray, bow: _Bow | None = None) -> list[dict]:
     """Where the tube is, if the band (minimum-area rectangle ``rw`` by ``rh`` at angle
     ``theta``) crosses one, trying each side of the rectangle as the tube's axis: the
     tube's two silhouette edges in the flanks' profiles across the axis, bracketing the
@@ -1251,7 +1318,7 @@ def _probe(frame: _Frame, centre: np.ndarray, theta: float, rw: float, rh: float
     # Hypotheses (band width t along the axis, extent e across it); the second is the first
     # turned by 90 degrees, read from the same resampling (its u is the first's v, its v the
     # first's -u).
-    hyps = [(n, t, e) for n, (t, e) in enumerate(((rw, rh), (rh, rw))[: 1 if bow else 2]) if 0.15 <= e / t <= 10.0]
+    hyps = [(n, t, e) for n, (t, e) in enumerate(((rw, rh), (rh, rw))[: 1 if bow is not None else 2]) if 0.15 <= e / t <= 10.0]
     if not hyps:
         return []
     half = max(max(e / 2.0 + max(1.2 * e, 1.5 * t, 3.0), t / 2.0 + 1.5 + 0.05 * t + max(3.0, 0.6 * min(e, 3.0 * t))) for _, t, e in hyps)
