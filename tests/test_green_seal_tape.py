@@ -126,6 +126,9 @@ def test_uncorrected_shift_undoes_the_correction(gains, a_sign, b_sign):
         ({"bow_components": -1}, "bow_components"),
         ({"bow_tests": -1}, "bow_tests"),
         ({"max_bow": 0.0}, "max_bow"),
+        ({"zoom_components": -1}, "zoom_components"),
+        ({"zoom_context": 0.0}, "zoom_context"),
+        ({"zoom_margin": -0.1}, "zoom_margin"),
     ],
 )
 def test_bad_parameters_fail_loudly(overrides, error):
@@ -463,3 +466,60 @@ def test_centre_line_matches_a_quadratic_fit(seed):
     assert v[0] + half * (apex + 1.0) == pytest.approx(-fit[1] / (2.0 * fit[0]), rel=1e-6)
     off = u - np.polyval(fit, v)
     assert rms == pytest.approx(np.sqrt((weight * off * off).sum() / weight.sum()), rel=1e-6)
+
+
+def thin_tape(width=4, diameter=32, tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44)):
+    """A 2048x1536 photo (analysed at half size) of a tube ``diameter`` pixels across with a
+    band ``width`` pixels wide: at half size two pixels of colour, smeared."""
+    img = np.full((1536, 2048, 3), (150, 140, 120), np.float32)
+    y0, y1 = 700, 700 + diameter
+    shade = 0.75 + 0.35 * np.sin(np.linspace(0, np.pi, diameter))[:, None, None]
+    if tube_rgb is not None:
+        img[y0:y1, 600:1500] = np.array(tube_rgb, np.float32) * shade
+    img[y0:y1, 1000 : 1000 + width] = np.array(tape_rgb, np.float32) * shade
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+NO_ZOOM = GreenSealTapeParams(zoom_components=0)
+
+
+@pytest.mark.parametrize("quality", [None, 85])
+def test_thin_tape_lost_at_half_size_is_found_on_a_closer_look(quality):
+    img = thin_tape()
+    if quality:
+        img = synth.jpeg_roundtrip(img, quality)
+    scene = Scene(img)
+    assert scene.working_pixel_size == 2.0
+    found = run_cue("green_seal_tape", scene)
+    assert found.present and found.measurements["zoom"] == 2.0
+    x, y, w, h = found.regions[0].bbox  # in the photo's pixels
+    assert 995 <= x <= 1000 and x + w >= 1004 and 698 <= y <= 700 and h >= 32
+    assert 24.0 <= found.measurements["diameter_px"] * scene.working_pixel_size <= 40.0  # the tube, in photo pixels
+    assert not run_cue("green_seal_tape", scene, NO_ZOOM).present
+
+
+@pytest.mark.parametrize(
+    "image",
+    [
+        thin_tape(tube_rgb=None),  # a thin green stripe on sand: no tube round it
+        thin_tape(tube_rgb=(60, 190, 80)),  # a green bar: no band on it
+        thin_tape(tape_rgb=(200, 180, 40)),  # a thin yellow band
+    ],
+)
+def test_closer_look_finds_no_tape_in_look_alikes(image):
+    assert not run_cue("green_seal_tape", Scene(image)).present
+
+
+def test_closer_look_only_where_the_photo_was_reduced(monkeypatch):
+    """A photo analysed at full size has nothing more to show; one analysed reduced, with
+    no tape found, gets one closer look."""
+    from vision.cues import green_seal_tape as module
+
+    looks = []
+    zoom = module._zoom
+    monkeypatch.setattr(module, "_zoom", lambda scene, *a: looks.append(scene.working_pixel_size) or zoom(scene, *a))
+    reduced = thin_tape(width=2, diameter=20)  # too thin even up close
+    run_cue("green_seal_tape", Scene(cv2.resize(reduced, (1024, 768), interpolation=cv2.INTER_AREA)))
+    assert looks == []
+    assert not run_cue("green_seal_tape", Scene(reduced)).present
+    assert looks == [2.0]

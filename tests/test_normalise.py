@@ -52,3 +52,17 @@ def test_params_validated(kwargs, match):
 def test_scene_rejects_bad_images():
     with pytest.raises(ValueError, match=r"expected \(H, W, 3\) RGB image"):
         Scene(np.zeros((10, 10), np.uint8))
+
+
+def test_zoom_reads_original_pixels_and_maps_boxes_back():
+    rgb = np.random.default_rng(0).integers(0, 256, (960, 1280, 3), dtype=np.uint8)
+    scene = Scene(rgb)
+    assert scene.scale_x == 2.0 and scene.offset == (0, 0)
+    zoom = scene.zoom(300, 200, 500, 260)
+    assert zoom.shape == (60, 200) and zoom.scale_x == zoom.scale_y == 1.0 and zoom.offset == (300, 200)
+    np.testing.assert_array_equal(zoom.gains, scene.gains)  # the photo's illuminant, not the crop's
+    corrected = np.clip(np.round(rgb[200:260, 300:500] * scene.gains), 0, 255)
+    assert np.abs(zoom.work.astype(int) - corrected).max() <= 1
+    assert zoom.box_to_original(10, 5, 20, 8) == [310, 205, 20, 8]
+    edge = scene.zoom(-50, 900, 40, 2000)  # clipped to the photo
+    assert edge.shape == (60, 40) and edge.offset == (0, 900)

@@ -43,6 +43,12 @@ Physics and geometry, not colour memorisation:
    pieces' hull widths and gap, and the raw lightness at the gap's middle, which must be
    above both pieces') before the strip is resampled.
 
+5. *A closer look*: a photo over the working size is analysed reduced, where a tape a few
+   pixels wide loses its colour and shape (4:2:0 JPEG already halves its colour). When no
+   tape is found there, the largest short green component is searched again in the
+   original pixels with its surroundings, for a band found whole or bowed, with a margin
+   (:func:`_zoom`).
+
 Cheap tests run first on every component (its stats, colour and contour), a coarse look
 for the tube's edges next, and the full context test on the best few hypotheses only.
 """
@@ -50,6 +56,7 @@ for the tube's edges next, and the full context test on the best few hypotheses 
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -185,6 +192,14 @@ class GreenSealTapeParams:
         notes, :func:`_bowed`), and the best ``bow_tests`` of those readings (by the coarse
         look) get context tests of their own, outside ``max_context_budget``. 0: no such
         reading.
+    zoom_components, zoom_context, zoom_margin : int, float, float
+        When no tape was found in a photo analysed at half size or less (a tape a few
+        pixels wide loses its colour and shape there), the ``zoom_components`` largest
+        components of the corrected reading's tape mask no longer than twice
+        ``min_diameter`` are searched again in the original pixels, ``zoom_context`` of
+        their size round them (the tube beside a band): for a band found whole or bowed (no
+        splitting or merging, each a further chance for foliage to pass), with
+        ``zoom_margin`` added to ``min_quality``. 0 components: no such look.
     max_bow : float
         Largest bow of the band's centre line (the sagitta of its quadratic fit), as a
         fraction of the band's length across the tube: a circle round a cylinder projects
@@ -233,6 +248,9 @@ class GreenSealTapeParams:
     bow_components: int = 3
     bow_tests: int = 3
     max_bow: float = 0.5
+    zoom_components: int = 1
+    zoom_context: float = 3.0
+    zoom_margin: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0.0 < self.max_area_fraction <= 1.0:
@@ -245,6 +263,8 @@ class GreenSealTapeParams:
             raise ValueError(f"shade_lightness must be in [0, min_lightness], got {self.shade_lightness!r}")
         if min(self.extra_split_components, self.extra_split_parts, self.extra_split_tests) < 0:
             raise ValueError(f"extra_split_components, extra_split_parts and extra_split_tests must be >= 0, got {self.extra_split_components!r}, {self.extra_split_parts!r}, {self.extra_split_tests!r}")
+        if self.zoom_components < 0 or not self.zoom_context > 0.0 or not self.zoom_margin >= 0.0:
+            raise ValueError(f"zoom_components and zoom_margin must be >= 0 and zoom_context > 0, got {self.zoom_components!r}, {self.zoom_margin!r}, {self.zoom_context!r}")
         if min(self.bow_components, self.bow_tests) < 0 or not self.max_bow > 0.0:
             raise ValueError(f"bow_components and bow_tests must be >= 0 and max_bow > 0, got {self.bow_components!r}, {self.bow_tests!r}, {self.max_bow!r}")
         if min(self.max_candidates, self.max_context_tests, self.max_context_budget) < 1:
@@ -271,7 +291,9 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         tape's CIELAB colour, area fraction, rectangularity, elongation, flank contrast and
         the tube's colour beside it (``tube_lab``), which illuminant the colours were read
         under, and whether the band was found in the ``reading`` for light or for shade
-        (``shade_factor``: the :func:`_relight` factor its contrasts were read with).
+        (``shade_factor``: the :func:`_relight` factor its contrasts were read with), how far
+        it bowed (``bow_px``), and ``zoom`` when it was found only on a closer look at the
+        original pixels (:func:`_zoom`).
 
     Examples
     --------
@@ -323,6 +345,10 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
             rejected += lost
 
     good = [c for c in candidates if c["passes"]]
+    if not good and params.zoom_components and scene.working_pixel_size >= 1.5 and corrected:
+        closer = _zoom(scene, corrected[0], params)
+        if closer is not None:
+            return closer
     if not good:
         best = max(candidates + rejected, key=lambda c: c["partial"], default=None)
         score = 0.45 * best["partial"] if best else 0.0
@@ -346,6 +372,43 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
         tuple(Region(tuple(scene.box_to_original(*c["box"])), 0.5 + 0.5 * c["quality"], "green seal tape") for c in regions[:5]),
         measurements,
     )
+
+
+def _zoom(scene: Scene, frame: _Frame, params: GreenSealTapeParams) -> CueResult | None:
+    """A closer look at a photo analysed at half size or less: the ``zoom_components``
+    largest components of the corrected reading's tape mask (``frame``) that could hold a
+    band and are short enough to have been seen poorly (at most twice ``min_diameter``
+    long) are searched again at full resolution (:meth:`Scene.zoom`, the photo's
+    illuminant gains) with ``zoom_context`` of their size round them, with the settings
+    ``zoom_components`` describes; the first tape found there, with its tube lengths in
+    this scene's working pixels and its ``area_fraction`` of the whole photo (``zoom``:
+    the original pixels per working pixel it was read at instead), or ``None``."""
+    h, w = frame.mask.shape
+    areas = frame.areas
+    order = np.argsort(-areas, kind="stable")
+    closer = dataclasses.replace(params, zoom_components=0, min_quality=params.min_quality + params.zoom_margin, min_split_area=10**9, extra_split_components=0, glint_pairs=0)
+    tried = 0
+    for i in order[: 4 * params.zoom_components].tolist():
+        if tried == params.zoom_components or areas[i] < params.min_area:
+            break
+        if areas[i] > params.max_area_fraction * h * w:
+            continue
+        ys, xs = np.nonzero(frame.labels == i)
+        x, y, bw, bh = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
+        if max(bw, bh) > 2.0 * params.min_diameter:
+            continue  # a band this long across its tube was seen well enough
+        tried += 1
+        reach = params.zoom_context * max(bw, bh)
+        x0, y0, cw, ch = scene.box_to_original(x - reach, y - reach, bw + 2 * reach, bh + 2 * reach)
+        found = detect(scene.zoom(x0, y0, x0 + cw, y0 + ch), closer)
+        if found.present:
+            m = dict(found.measurements)
+            for key in ("diameter_px", "bow_px"):  # lengths in this scene's working pixels
+                m[key] = m[key] / scene.working_pixel_size
+            m["area_fraction"] = m["area_fraction"] * cw * ch / (scene.original_size[0] * scene.original_size[1])
+            m["zoom"] = scene.working_pixel_size
+            return dataclasses.replace(found, measurements=m)
+    return None
 
 
 _PRIVATE = ("colour_limited", "passes", "box", "partial", "area", "probe", "geometry", "bow", "flank_pixels", "tape_pixels", "comp", "gates")
