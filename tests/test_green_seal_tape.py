@@ -483,9 +483,18 @@ def thin_tape(width=4, diameter=32, tape_rgb=(60, 190, 80), tube_rgb=(40, 62, 44
 NO_ZOOM = GreenSealTapeParams(zoom_components=0)
 
 
-@pytest.mark.parametrize("quality", [None, 85])
-def test_thin_tape_lost_at_half_size_is_found_on_a_closer_look(quality):
-    img = thin_tape()
+def with_leaves(img, n):
+    """``img`` with ``n`` long bright-green leaves (90x30 pixels at half size: too long for
+    a closer look) far from the tube."""
+    img = img.copy()
+    for k in range(n):
+        cv2.ellipse(img, (200 + 400 * k, 200), (90, 30), 0, 0, 360, (70, 200, 80), -1)
+    return img
+
+
+@pytest.mark.parametrize("quality, leaves", [(None, 0), (85, 0), (None, 5)])
+def test_thin_tape_lost_at_half_size_is_found_on_a_closer_look(quality, leaves):
+    img = with_leaves(thin_tape(), leaves)
     if quality:
         img = synth.jpeg_roundtrip(img, quality)
     scene = Scene(img)
@@ -495,7 +504,28 @@ def test_thin_tape_lost_at_half_size_is_found_on_a_closer_look(quality):
     x, y, w, h = found.regions[0].bbox  # in the photo's pixels
     assert 995 <= x <= 1000 and x + w >= 1004 and 698 <= y <= 700 and h >= 32
     assert 24.0 <= found.measurements["diameter_px"] * scene.working_pixel_size <= 40.0  # the tube, in photo pixels
-    assert not run_cue("green_seal_tape", scene, NO_ZOOM).present
+    assert 0.5 <= found.measurements["area_fraction"] * img.shape[0] * img.shape[1] / (4 * 32) <= 2.5  # of the photo
+    missed = run_cue("green_seal_tape", scene, NO_ZOOM)
+    assert not missed.present
+    for key in ("candidates", "mask_fraction"):  # what the reduced reading saw
+        assert found.measurements[key] == missed.measurements[key]
+
+
+def test_closer_look_settings(monkeypatch):
+    """The closer look searches the region once, for a band found whole (no splitting or
+    merging) or bowed, with the margin added to the quality a band needs."""
+    from vision.cues import green_seal_tape as module
+
+    seen = []
+    detect = module.detect
+    monkeypatch.setattr(module, "detect", lambda scene, params=GreenSealTapeParams(): seen.append((scene.offset, params)) or detect(scene, params))
+    params = GreenSealTapeParams()
+    assert module.detect(Scene(thin_tape()), params).present
+    (_, first), (offset, closer) = seen
+    assert first == params and offset != (0, 0)
+    assert closer.zoom_components == 0 and closer.min_quality == pytest.approx(params.min_quality + params.zoom_margin)
+    assert closer.min_split_area > 2048 * 1536 and closer.extra_split_components == 0 and closer.glint_pairs == 0
+    assert closer.bow_components == params.bow_components
 
 
 @pytest.mark.parametrize(

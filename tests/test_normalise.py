@@ -66,3 +66,5 @@ def test_zoom_reads_original_pixels_and_maps_boxes_back():
     assert zoom.box_to_original(10, 5, 20, 8) == [310, 205, 20, 8]
     edge = scene.zoom(-50, 900, 40, 2000)  # clipped to the photo
     assert edge.shape == (60, 40) and edge.offset == (0, 900)
+    with pytest.raises(ValueError, match="no pixel"):
+        scene.zoom(2000, 0, 2100, 10)

@@ -1,8 +1,9 @@
 """Normalisation: working resolution and illuminant correction, producing a :class:`Scene`.
 
 A :class:`Scene` is what every cue detector reads: the photo at a bounded working
-resolution, colour-corrected, in 8-bit CIELAB, plus the scale that maps working
-pixels back to original pixels exactly.
+resolution, colour-corrected, in 8-bit CIELAB, plus the scale (and, for a closer look at a
+region, :meth:`Scene.zoom`, the offset) that maps working pixels back to original pixels
+exactly.
 """
 
 from __future__ import annotations
@@ -158,38 +159,57 @@ class Scene:
 
     def __init__(self, rgb: np.ndarray, params: NormaliseParams = NormaliseParams()) -> None:
         rgb = as_rgb_uint8(rgb)
+        work, scale_x, scale_y = to_working_resolution(rgb, params.max_side)
+        gains = estimate_illuminant(work, max_gain=params.max_gain) ** params.correction_strength if params.correct_illuminant else np.ones(3)
+        self._fill(rgb, work, scale_x, scale_y, gains, (0, 0), params)
+
+    def _fill(self, original: np.ndarray, work: np.ndarray, scale_x: float, scale_y: float, gains: np.ndarray, offset: tuple[int, int], params: NormaliseParams) -> None:
+        """Set every attribute: ``work`` (uncorrected, at the working resolution) is
+        corrected with ``gains`` when the params say so."""
         self.params = params
-        self.original_size = (int(rgb.shape[1]), int(rgb.shape[0]))
-        self.original = rgb
-        work, self.scale_x, self.scale_y = to_working_resolution(rgb, params.max_side)
-        if params.correct_illuminant:
-            self.gains = estimate_illuminant(work, max_gain=params.max_gain) ** params.correction_strength
-            # A diagonal colour transform (one pass, saturating) is ~3x faster than cv2.multiply.
-            work = cv2.transform(work, np.diag(self.gains).astype(np.float32))
-        else:
-            self.gains = np.ones(3)
-        self.work = work
-        self.offset = (0, 0)
+        self.original_size = (int(original.shape[1]), int(original.shape[0]))
+        self.original = original
+        self.scale_x, self.scale_y = scale_x, scale_y
+        self.gains = gains
+        # A diagonal colour transform (one pass, saturating) is ~3x faster than cv2.multiply.
+        self.work = cv2.transform(work, np.diag(gains).astype(np.float32)) if params.correct_illuminant else work
+        self.offset = offset
         self._memo: dict = {}
 
     def zoom(self, x0: int, y0: int, x1: int, y1: int) -> "Scene":
-        """The original pixels ``[y0:y1, x0:x1]`` (clipped to the photo) as a scene of their
-        own at full resolution, corrected with this scene's illuminant gains, whose boxes map
-        back to this photo's pixels: a second, closer look at a small region of a photo
-        analysed reduced (a seal tape a few pixels wide loses its colour at half size)."""
+        """A closer look at a region of a photo analysed reduced: its original pixels as a
+        scene of their own at full resolution, corrected with this scene's illuminant gains
+        (the photo's, not the region's), whose boxes map back to this photo's pixels
+        (:attr:`offset`). Only :meth:`box_to_original` maps its coordinates back; its
+        ``original`` and ``original_size`` are still the whole photo's.
+
+        Parameters
+        ----------
+        x0, y0, x1, y1 : int
+            The region, original pixels (``[y0:y1, x0:x1]``), clipped to the photo.
+
+        Returns
+        -------
+        Scene
+
+        Raises
+        ------
+        ValueError
+            When no pixel of the photo lies in the region.
+
+        Examples
+        --------
+        >>> scene = Scene(np.zeros((960, 1280, 3), np.uint8))
+        >>> closer = scene.zoom(100, 50, 164, 114)
+        >>> closer.shape, closer.box_to_original(0, 0, 8, 8)
+        ((64, 64), [100, 50, 8, 8])
+        """
         width, height = self.original_size
-        x0, y0 = min(max(int(x0), 0), width - 1), min(max(int(y0), 0), height - 1)
-        x1, y1 = min(max(int(x1), x0 + 1), width), min(max(int(y1), y0 + 1), height)
+        x0, y0, x1, y1 = max(int(x0), 0), max(int(y0), 0), min(int(x1), width), min(int(y1), height)
+        if x1 <= x0 or y1 <= y0:
+            raise ValueError(f"zoom region holds no pixel of the {width}x{height} photo")
         out = object.__new__(Scene)
-        out.params = self.params
-        out.original_size = self.original_size
-        out.original = self.original
-        out.scale_x = out.scale_y = 1.0
-        out.gains = self.gains
-        crop = np.ascontiguousarray(self.original[y0:y1, x0:x1])
-        out.work = cv2.transform(crop, np.diag(self.gains).astype(np.float32)) if self.params.correct_illuminant else crop
-        out.offset = (x0, y0)
-        out._memo = {}
+        out._fill(self.original, np.ascontiguousarray(self.original[y0:y1, x0:x1]), 1.0, 1.0, self.gains, (x0, y0), self.params)
         return out
 
     def memo(self, key, compute):

@@ -56,9 +56,8 @@ for the tube's edges next, and the full context test on the best few hypotheses 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -137,7 +136,7 @@ class GreenSealTapeParams:
         When the search under the corrected illuminant finds no tape, its three largest
         components of at least this many pixels that gave none are split at their narrow
         necks, along their colour edges and into their two colours, and the parts tried
-        again.
+        again (and an oversized component is split only when at least this large).
     extra_split_components, extra_split_parts, extra_split_tests : int, int, int
         When those parts give no tape either, the next ``extra_split_components``
         components (by size) are split the same way; of their parts that pass the shape
@@ -347,8 +346,8 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
     good = [c for c in candidates if c["passes"]]
     if not good and params.zoom_components and scene.working_pixel_size >= 1.5 and corrected:
         closer = _zoom(scene, corrected[0], params)
-        if closer is not None:
-            return closer
+        if closer is not None:  # with what this scene's reading saw
+            return replace(closer, measurements={**closer.measurements, "candidates": measurements["candidates"], "mask_fraction": measurements["mask_fraction"]})
     if not good:
         best = max(candidates + rejected, key=lambda c: c["partial"], default=None)
         score = 0.45 * best["partial"] if best else 0.0
@@ -375,39 +374,37 @@ def detect(scene: Scene, params: GreenSealTapeParams = GreenSealTapeParams()) ->
 
 
 def _zoom(scene: Scene, frame: _Frame, params: GreenSealTapeParams) -> CueResult | None:
-    """A closer look at a photo analysed at half size or less: the ``zoom_components``
-    largest components of the corrected reading's tape mask (``frame``) that could hold a
-    band and are short enough to have been seen poorly (at most twice ``min_diameter``
-    long) are searched again at full resolution (:meth:`Scene.zoom`, the photo's
-    illuminant gains) with ``zoom_context`` of their size round them, with the settings
-    ``zoom_components`` describes; the first tape found there, with its tube lengths in
-    this scene's working pixels and its ``area_fraction`` of the whole photo (``zoom``:
-    the original pixels per working pixel it was read at instead), or ``None``."""
+    """A closer look at a photo analysed at half size or less.
+
+    Of the corrected reading's tape components (``frame``) sized like a band (``min_area``
+    to ``max_area_fraction`` of the scene) and short enough to have been seen poorly (at
+    most twice ``min_diameter`` long), the ``zoom_components`` largest are searched again
+    in the original pixels (:meth:`Scene.zoom`, the photo's illuminant gains) with
+    ``zoom_context`` of their size round them, for a band found whole or bowed, with
+    ``zoom_margin`` added to ``min_quality``. Returns the first tape found, its
+    ``diameter_px`` and ``bow_px`` in this scene's working pixels, its ``area_fraction`` of
+    the whole photo, and ``zoom``, this scene's original pixels per working pixel (how
+    much closer the look was); or ``None``. (Its tube can be followed only as far as the
+    region reaches.)
+    """
     h, w = frame.mask.shape
-    areas = frame.areas
-    order = np.argsort(-areas, kind="stable")
-    closer = dataclasses.replace(params, zoom_components=0, min_quality=params.min_quality + params.zoom_margin, min_split_area=10**9, extra_split_components=0, glint_pairs=0)
-    tried = 0
-    for i in order[: 4 * params.zoom_components].tolist():
-        if tried == params.zoom_components or areas[i] < params.min_area:
-            break
-        if areas[i] > params.max_area_fraction * h * w:
-            continue
-        ys, xs = np.nonzero(frame.labels == i)
-        x, y, bw, bh = int(xs.min()), int(ys.min()), int(xs.max() - xs.min() + 1), int(ys.max() - ys.min() + 1)
-        if max(bw, bh) > 2.0 * params.min_diameter:
-            continue  # a band this long across its tube was seen well enough
-        tried += 1
+    areas, boxes = frame.areas, frame.boxes
+    fits = (areas >= params.min_area) & (areas <= params.max_area_fraction * h * w) & (np.maximum(boxes[:, 2], boxes[:, 3]) <= 2.0 * params.min_diameter)
+    chosen = [i for i in np.argsort(-areas, kind="stable").tolist() if fits[i]][: params.zoom_components]
+    # No splitting or merging (each a further chance for foliage to pass), no closer look again.
+    closer = replace(params, zoom_components=0, min_quality=params.min_quality + params.zoom_margin, min_split_area=10**9, extra_split_components=0, glint_pairs=0)
+    for i in chosen:
+        x, y, bw, bh = (int(v) for v in boxes[i])
         reach = params.zoom_context * max(bw, bh)
         x0, y0, cw, ch = scene.box_to_original(x - reach, y - reach, bw + 2 * reach, bh + 2 * reach)
         found = detect(scene.zoom(x0, y0, x0 + cw, y0 + ch), closer)
         if found.present:
             m = dict(found.measurements)
-            for key in ("diameter_px", "bow_px"):  # lengths in this scene's working pixels
+            for key in ("diameter_px", "bow_px"):
                 m[key] = m[key] / scene.working_pixel_size
             m["area_fraction"] = m["area_fraction"] * cw * ch / (scene.original_size[0] * scene.original_size[1])
             m["zoom"] = scene.working_pixel_size
-            return dataclasses.replace(found, measurements=m)
+            return replace(found, measurements=m)
     return None
 
 
@@ -558,8 +555,8 @@ class _Frame:
     """What the tests read under one illuminant: the scene's CIELAB, the tape mask (from the
     pixels' :func:`_tape_values` under it), whether colours are read uncorrected, and the
     photo's remaining context-test budget (a one-item list shared by all searches); after
-    :func:`_search`, the mask's component ``labels`` ``(h, w)`` int32 and their ``areas``
-    (0 for the background)."""
+    :func:`_search`, the mask's component ``labels`` ``(h, w)`` int32, their ``areas``
+    (0 for the background) and bounding ``boxes`` ``(n, 4)`` (x, y, w, h)."""
 
     def __init__(self, scene: Scene, values: np.ndarray, uncorrected: bool, params: GreenSealTapeParams, budget: list, shade: bool = False) -> None:
         self.budget = budget
@@ -573,6 +570,7 @@ class _Frame:
         self.mask = _tape_pixels(scene, values, params, shade)
         self.labels: np.ndarray | None = None  # set by _search
         self.areas: np.ndarray | None = None
+        self.boxes: np.ndarray | None = None
 
     def patch(self, lab8: np.ndarray) -> np.ndarray:
         """Float CIELAB of an 8-bit Lab patch of the corrected scene, read under this
@@ -606,10 +604,10 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
     that failed there on their colour alone), only components this reading changes are
     tested: half their pixels new to the mask, or part of a component at least twice their
     size there (a tape freed from a lit tube of another green), or overlapping such a box.
-    Sets ``frame.labels`` and ``frame.areas``."""
+    Sets ``frame.labels``, ``frame.areas`` and ``frame.boxes``."""
     params = frame.params
     h, w = frame.mask.shape
-    frame.labels, frame.areas = np.zeros((h, w), np.int32), np.zeros(1, np.int64)
+    frame.labels, frame.areas, frame.boxes = np.zeros((h, w), np.int32), np.zeros(1, np.int64), np.zeros((1, 4), np.int64)
     x, y, bw, bh = cv2.boundingRect(frame.mask)
     if bw == 0 or bh == 0:
         return [], [], 0
@@ -623,11 +621,12 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
     ok = small & (area >= params.min_area)
     ok &= (np.maximum(cw, ch) >= 0.5 * params.min_diameter) & (np.minimum(cw, ch) >= 3) & (area >= 0.25 * cw * ch)
     ok[0] = False
-    big = (area > params.max_area_fraction * h * w) & (area <= 5 * params.max_area_fraction * h * w) & (area >= 0.25 * cw * ch)
+    big = (area > params.max_area_fraction * h * w) & (area <= 5 * params.max_area_fraction * h * w) & (area >= 0.25 * cw * ch) & (area >= params.min_split_area)
     big[0] = False
     frame.labels[y : y + bh, x : x + bw] = crop
     frame.areas = area.copy()
     frame.areas[0] = 0
+    frame.boxes = stats[:, :4] + [x, y, 0, 0]
 
     def crop_of(i: int) -> tuple[np.ndarray, int, int]:
         cx, cy, cw_, ch_ = (int(v) for v in stats[i, :4])
