@@ -512,8 +512,9 @@ def test_thin_tape_lost_at_half_size_is_found_on_a_closer_look(quality, leaves):
 
 
 def test_closer_look_settings(monkeypatch):
-    """The closer look searches the region once, for a band found whole (no splitting or
-    merging) or bowed, with the margin added to the quality a band needs."""
+    """The closer look searches the region once, in light under the corrected illuminant,
+    for a band found whole (no splitting or merging) or bowed, with the margin added to the
+    quality a band needs."""
     from vision.cues import green_seal_tape as module
 
     seen = []
@@ -525,6 +526,7 @@ def test_closer_look_settings(monkeypatch):
     assert first == params and offset != (0, 0)
     assert closer.zoom_components == 0 and closer.min_quality == pytest.approx(params.min_quality + params.zoom_margin)
     assert closer.min_split_area > 2048 * 1536 and closer.extra_split_components == 0 and closer.glint_pairs == 0
+    assert closer.min_illuminant_shift > 255 and closer.shade_lightness == closer.min_lightness  # corrected, in light
     assert closer.bow_components == params.bow_components
 
 

@@ -46,8 +46,8 @@ Physics and geometry, not colour memorisation:
 5. *A closer look*: a photo over the working size is analysed reduced, where a tape a few
    pixels wide loses its colour and shape (4:2:0 JPEG already halves its colour). When no
    tape is found there, the largest short green component is searched again in the
-   original pixels with its surroundings, for a band found whole or bowed, with a margin
-   (:func:`_zoom`).
+   original pixels with its surroundings, in light under the corrected illuminant, for a
+   band found whole or bowed, with a margin (:func:`_zoom`).
 
 Cheap tests run first on every component (its stats, colour and contour), a coarse look
 for the tube's edges next, and the full context test on the best few hypotheses only.
@@ -196,9 +196,10 @@ class GreenSealTapeParams:
         pixels wide loses its colour and shape there), the ``zoom_components`` largest
         components of the corrected reading's tape mask no longer than twice
         ``min_diameter`` are searched again in the original pixels, ``zoom_context`` of
-        their size round them (the tube beside a band): for a band found whole or bowed (no
-        splitting or merging, each a further chance for foliage to pass), with
-        ``zoom_margin`` added to ``min_quality``. 0 components: no such look.
+        their size round them (the tube beside a band), in light under the corrected
+        illuminant, for a band found whole or bowed (no splitting or merging, each a
+        further chance for foliage to pass), with ``zoom_margin`` added to ``min_quality``.
+        0 components: no such look.
     max_bow : float
         Largest bow of the band's centre line (the sagitta of its quadratic fit), as a
         fraction of the band's length across the tube: a circle round a cylinder projects
@@ -248,7 +249,7 @@ class GreenSealTapeParams:
     bow_tests: int = 3
     max_bow: float = 0.5
     zoom_components: int = 1
-    zoom_context: float = 3.0
+    zoom_context: float = 2.0
     zoom_margin: float = 0.1
 
     def __post_init__(self) -> None:
@@ -380,8 +381,8 @@ def _zoom(scene: Scene, frame: _Frame, params: GreenSealTapeParams) -> CueResult
     to ``max_area_fraction`` of the scene) and short enough to have been seen poorly (at
     most twice ``min_diameter`` long), the ``zoom_components`` largest are searched again
     in the original pixels (:meth:`Scene.zoom`, the photo's illuminant gains) with
-    ``zoom_context`` of their size round them, for a band found whole or bowed, with
-    ``zoom_margin`` added to ``min_quality``. Returns the first tape found, its
+    ``zoom_context`` of their size round them, in light under the corrected illuminant,
+    for a band found whole or bowed, with ``zoom_margin`` added to ``min_quality``. Returns the first tape found, its
     ``diameter_px`` and ``bow_px`` in this scene's working pixels, its ``area_fraction`` of
     the whole photo, and ``zoom``, this scene's original pixels per working pixel (how
     much closer the look was); or ``None``. (Its tube can be followed only as far as the
@@ -391,8 +392,9 @@ def _zoom(scene: Scene, frame: _Frame, params: GreenSealTapeParams) -> CueResult
     areas, boxes = frame.areas, frame.boxes
     fits = (areas >= params.min_area) & (areas <= params.max_area_fraction * h * w) & (np.maximum(boxes[:, 2], boxes[:, 3]) <= 2.0 * params.min_diameter)
     chosen = [i for i in np.argsort(-areas, kind="stable").tolist() if fits[i]][: params.zoom_components]
-    # No splitting or merging (each a further chance for foliage to pass), no closer look again.
-    closer = replace(params, zoom_components=0, min_quality=params.min_quality + params.zoom_margin, min_split_area=10**9, extra_split_components=0, glint_pairs=0)
+    # In light, under the corrected illuminant; no splitting or merging (each a further
+    # chance for foliage to pass); no closer look again.
+    closer = replace(params, zoom_components=0, min_quality=params.min_quality + params.zoom_margin, min_split_area=10**9, extra_split_components=0, glint_pairs=0, min_illuminant_shift=10**9, shade_lightness=params.min_lightness, max_context_tests=4, max_context_budget=4)
     for i in chosen:
         x, y, bw, bh = (int(v) for v in boxes[i])
         reach = params.zoom_context * max(bw, bh)
