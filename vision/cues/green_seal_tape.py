@@ -198,8 +198,8 @@ class GreenSealTapeParams:
         ``min_diameter`` are searched again in the original pixels, ``zoom_context`` of
         their size round them (the tube beside a band), in light under the corrected
         illuminant, for a band found whole or bowed (no splitting or merging, each a
-        further chance for foliage to pass), with ``zoom_margin`` added to ``min_quality``.
-        0 components: no such look.
+        further chance for foliage to pass), with at most 4 context tests and
+        ``zoom_margin`` added to ``min_quality``. 0 components: no such look.
     max_bow : float
         Largest bow of the band's centre line (the sagitta of its quadratic fit), as a
         fraction of the band's length across the tube: a circle round a cylinder projects
@@ -381,12 +381,15 @@ def _zoom(scene: Scene, frame: _Frame, params: GreenSealTapeParams) -> CueResult
     to ``max_area_fraction`` of the scene) and short enough to have been seen poorly (at
     most twice ``min_diameter`` long), the ``zoom_components`` largest are searched again
     in the original pixels (:meth:`Scene.zoom`, the photo's illuminant gains) with
-    ``zoom_context`` of their size round them, in light under the corrected illuminant,
-    for a band found whole or bowed, with ``zoom_margin`` added to ``min_quality``. Returns the first tape found, its
-    ``diameter_px`` and ``bow_px`` in this scene's working pixels, its ``area_fraction`` of
-    the whole photo, and ``zoom``, this scene's original pixels per working pixel (how
-    much closer the look was); or ``None``. (Its tube can be followed only as far as the
-    region reaches.)
+    ``zoom_context`` of their size round them: in light under the corrected illuminant,
+    for a band found whole or bowed, with at most 4 context tests and ``zoom_margin``
+    added to ``min_quality``. A region cut by the photo's border to under ``min_side`` is
+    not assessable there, and gives nothing.
+
+    Returns the first tape found, its ``diameter_px`` and ``bow_px`` in this scene's
+    working pixels, its ``area_fraction`` of the whole photo, and ``zoom``, this scene's
+    original pixels per working pixel (how much closer the look was); or ``None``. (Its
+    tube can be followed only as far as the region reaches.)
     """
     h, w = frame.mask.shape
     areas, boxes = frame.areas, frame.boxes
@@ -1174,8 +1177,8 @@ def _bowed(frame: _Frame, comp: np.ndarray, x: int, y: int) -> list[dict]:
     neither fills its hull nor gives the axis. The axis is read along the strongest edges
     round the component (the tube's silhouette, :func:`_edge_axis`) and, unless those
     clearly run more than :data:`_CHORD_TO_EDGES` from it, square to the component's long
-    direction (its chord). In each frame the band's centre line ``u(v)``
-    is read row by row and fitted by a quadratic (:func:`_centre_line`): it must be an arc
+    direction (its chord). In each frame the band's centre line ``u(v)`` is read row by
+    row and fitted by a quadratic (:func:`_centre_line`): it must be an arc
     (its apex among the band's rows, the rows off the fit by at most 1 pixel plus 0.15 of
     its sagitta) bowing by at most ``max_bow`` of the band's length, or, bowing by under a
     pixel, square to an axis 10 degrees or more from the rectangle's (a band the rectangle
