@@ -702,7 +702,7 @@ def _search(frame: _Frame, seen: set, focus: tuple | None = None) -> tuple[list[
             more, more_rejected, _ = _candidates(frame, _band_like(pieces, params)[: params.extra_split_parts], params.extra_split_tests, params.extra_split_margin)
             candidates += more
             rejected += more_rejected
-    if not frame.shade and not any(c["passes"] for c in candidates):
+    if params.glint_pairs and not frame.shade and not any(c["passes"] for c in candidates):
         # (In a shadow nothing glints: the direct light is what the shadow blocks.)
         # A glint along the tube cuts a tape in two: its pieces merged across the
         # highlight, each pair with one context test of its own (outside the budget).

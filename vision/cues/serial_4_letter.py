@@ -334,6 +334,7 @@ def _rank(verdict: dict, on_tube: bool = True) -> tuple[bool, bool, bool, float]
 #: diameters each side (a TOW-family tube is about six diameters long).
 _TUBE_REACH = 6.0
 
+
 def launch_tubes(scene: Scene) -> list[tuple[np.ndarray, np.ndarray, float, float]]:
     """Where the launch tube may be: ``(centre, axis, half_length, diameter)`` in working
     pixels, from the seal tape when found (the tube across it, :data:`_TUBE_REACH`
